@@ -1,0 +1,34 @@
+// Output files appear complete or not at all: everything is written to a
+// temporary file in the destination directory and renamed into place by
+// commit(). A writer destroyed without commit() removes its temporary file,
+// so a failed run leaves no partial output (design §5).
+#pragma once
+#include <cstdio>
+#include <string>
+
+namespace deeplift {
+
+class AtomicFile {
+ public:
+  // Creates "<dir>/.<name>.tmp.XXXXXX". Throws IoError "can't write 'path': <reason>".
+  explicit AtomicFile(std::string path);
+  ~AtomicFile();
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  std::FILE* stream() { return stream_; }
+  const std::string& path() const { return path_; }
+  const std::string& temp_path() const { return temp_path_; }
+
+  // Flushes, checks for write errors (disk full ...), closes and renames the
+  // temporary file onto path(). Throws IoError naming path() on failure.
+  void commit();
+
+ private:
+  std::string path_;
+  std::string temp_path_;
+  std::FILE* stream_ = nullptr;
+  bool committed_ = false;
+};
+
+}  // namespace deeplift
