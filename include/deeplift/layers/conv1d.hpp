@@ -1,0 +1,54 @@
+// 1-D convolution, PyTorch nn.Conv1d (cross-correlation), weight
+// [out_channels, in_channels, kernel_size]; padding "valid" or "same"
+// (TensorFlow's split, design §2), any stride and dilation.
+//
+// Computed as one GEMM over the whole batch: im2col gathers each output
+// position's receptive field into a column of K*Cin values (position-major,
+// so with stride 1 and no dilation it is one contiguous copy), and the
+// DeepLIFT backward pass is the transposed GEMM followed by col2im.
+#pragma once
+#include <memory>
+
+#include "deeplift/layers/layer.hpp"
+#include "deeplift/layers/layer_config.hpp"
+
+namespace deeplift {
+
+class Conv1d : public Layer {
+ public:
+  struct Geometry {
+    int kernel_size = 1;
+    int stride = 1;
+    int dilation = 1;
+    int pad_left = 0;
+  };
+
+  // `weight` is [out_channels, kernel_size * in_channels] with column
+  // k * in_channels + c holding PyTorch's weight[out, c, k].
+  Conv1d(std::string name, Shape input, Shape output, Geometry geometry, Matrix weight, Vector bias);
+  static std::unique_ptr<Layer> create(const LayerConfig& config);
+
+  bool has_weights() const override { return true; }
+  void split_delta(const Matrix& input_delta, Matrix& delta_plus, Matrix& delta_minus, int count) const override;
+
+  // Receptive fields of every output position: [K*Cin, Lout*count].
+  void im2col(const Matrix& input, int count, Matrix& columns) const;
+  // Adjoint of im2col: sums each column back onto the input positions it came from.
+  void col2im(const Matrix& columns, int count, Matrix& input) const;
+
+ private:
+  void forward_impl(const Matrix& input, Matrix& output, int count) const override;
+  void backward_impl(const LayerTrace& trace, NonlinearRule rule, const Multipliers& output_multipliers,
+                     Multipliers& input_multipliers) const override;
+
+  Geometry geometry_;
+  Matrix weight_;  // [Cout, K*Cin]
+  Vector bias_;
+  Matrix weight_positive_, weight_negative_;
+};
+
+// Output length and left padding of a convolution/pooling window (design §2).
+int valid_output_length(int length, int kernel_size, int stride, int dilation);
+int same_total_padding(int length, int kernel_size, int stride, int dilation);
+
+}  // namespace deeplift

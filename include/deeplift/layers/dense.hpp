@@ -1,0 +1,39 @@
+// Fully connected layer, PyTorch nn.Linear: y = W x + b, W [out, in].
+// Its input must have length 1 (design §2: a dense after conv/pool needs an
+// explicit flatten).
+#pragma once
+#include <memory>
+
+#include "deeplift/layers/layer.hpp"
+#include "deeplift/layers/layer_config.hpp"
+
+namespace deeplift {
+
+class Dense : public Layer {
+ public:
+  Dense(std::string name, Shape input, Matrix weight, Vector bias);
+  static std::unique_ptr<Layer> create(const LayerConfig& config);
+
+  bool has_weights() const override { return true; }
+  void split_delta(const Matrix& input_delta, Matrix& delta_plus, Matrix& delta_minus, int count) const override;
+
+  // For softmax outputs: subtract the mean over outputs of the weights and
+  // biases, so logits are mean-normalised (design §4; paper §3.6) and
+  // softmax is unchanged.
+  void mean_normalize();
+
+  const Matrix& weight() const { return weight_; }
+  const Vector& bias() const { return bias_; }
+
+ private:
+  void forward_impl(const Matrix& input, Matrix& output, int count) const override;
+  void backward_impl(const LayerTrace& trace, NonlinearRule rule, const Multipliers& output_multipliers,
+                     Multipliers& input_multipliers) const override;
+  void refresh_parts();
+
+  Matrix weight_;  // [out, in]
+  Vector bias_;
+  Matrix weight_positive_, weight_negative_;
+};
+
+}  // namespace deeplift

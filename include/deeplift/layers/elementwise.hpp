@@ -1,0 +1,31 @@
+// Base of elementwise nonlinearities (relu, prelu, sigmoid, tanh). A
+// subclass supplies f and its left derivative f'; the three DeepLIFT rules
+// (design §4) are written once here.
+#pragma once
+#include "deeplift/layers/layer.hpp"
+
+namespace deeplift {
+
+class ElementwiseLayer : public Layer {
+ public:
+  bool is_elementwise() const override { return true; }
+
+  // y = f(z) for `count` sequences ([C, L*count]).
+  virtual void activate(const Matrix& z, Matrix& y, int count) const = 0;
+  // f'(z), the left derivative at a kink (as PyTorch: ReLU'(0) = 0).
+  virtual void derivative(const Matrix& z, Matrix& slope, int count) const = 0;
+
+ protected:
+  ElementwiseLayer(std::string type, std::string name, Shape shape) : Layer(std::move(type), std::move(name), shape, shape) {}
+
+ private:
+  void forward_impl(const Matrix& input, Matrix& output, int count) const override { activate(input, output, count); }
+  void backward_impl(const LayerTrace& trace, NonlinearRule rule, const Multipliers& output_multipliers,
+                     Multipliers& input_multipliers) const override;
+};
+
+// Below this |Δz| Rescale falls back to the gradient at the reference
+// (design §4): Δy/Δz is then numerically meaningless.
+constexpr float kRescaleEpsilon = 1e-7f;
+
+}  // namespace deeplift

@@ -1,0 +1,88 @@
+// Base of every layer: a forward pass and, side by side, its DeepLIFT
+// backward rule (design §4). One file pair per layer type; a new type is one
+// new file pair plus one line in layers/registry.cpp.
+//
+// Activations of `count` sequences are a [channels, length * count] matrix
+// (see tensor.hpp). Multipliers carry one extra batch dimension for the
+// tasks: [channels, length * count * tasks], task-major.
+#pragma once
+#include <string>
+
+#include "deeplift/tensor.hpp"
+
+namespace deeplift {
+
+// How an elementwise nonlinearity turns the multiplier of its output into
+// multipliers of its input (design §4).
+enum class NonlinearRule {
+  Rescale,       // m = Δy/Δz
+  RevealCancel,  // separate M⁺, M⁻ from Δz⁺, Δz⁻ of the preceding conv/dense layer
+  Gradient,      // m = f'(z) at the input sequence: gradient×input
+};
+
+// Multipliers on one side of a layer. Elementwise layers under RevealCancel
+// produce separate multipliers for the positive and negative parts of their
+// input's Δ (M⁺, M⁻); everywhere else the two are equal and only `positive`
+// is filled.
+struct Multipliers {
+  Matrix positive;
+  Matrix negative;
+  bool split = false;
+};
+
+// What the forward passes of the input and the reference batch leave for one
+// layer's backward step.
+struct LayerTrace {
+  const Matrix& input;       // this layer's input, input sequences
+  const Matrix& input_ref;   // this layer's input, references (same width)
+  const Matrix& output;      // this layer's output, input sequences
+  const Matrix& output_ref;  // this layer's output, references
+  // Δz⁺ and Δz⁻ of this layer's input as split by the preceding conv/dense
+  // layer; set only for elementwise layers under RevealCancel.
+  const Matrix* delta_plus = nullptr;
+  const Matrix* delta_minus = nullptr;
+  int count = 0;  // sequences in the batch
+  int tasks = 0;  // targets whose multipliers travel together
+};
+
+class Layer {
+ public:
+  virtual ~Layer() = default;
+
+  const std::string& type() const { return type_; }
+  const std::string& name() const { return name_; }
+  Shape input_shape() const { return input_shape_; }
+  Shape output_shape() const { return output_shape_; }
+
+  // Forward pass of `count` sequences; checks the input shape.
+  void forward(const Matrix& input, Matrix& output, int count) const;
+
+  // Multipliers of this layer's input from those of its output.
+  void backward(const LayerTrace& trace, NonlinearRule rule, const Multipliers& output_multipliers,
+                Multipliers& input_multipliers) const;
+
+  // conv1d and dense: the layers whose Δ RevealCancel splits (design §4).
+  virtual bool has_weights() const { return false; }
+  // Δz⁺ = Σ max(w·Δx, 0) and Δz⁻ = Σ min(w·Δx, 0) per output, bias excluded.
+  virtual void split_delta(const Matrix& input_delta, Matrix& delta_plus, Matrix& delta_minus, int count) const;
+  virtual bool is_elementwise() const { return false; }
+
+ protected:
+  Layer(std::string type, std::string name, Shape input_shape, Shape output_shape);
+
+  virtual void forward_impl(const Matrix& input, Matrix& output, int count) const = 0;
+  virtual void backward_impl(const LayerTrace& trace, NonlinearRule rule, const Multipliers& output_multipliers,
+                             Multipliers& input_multipliers) const = 0;
+
+  // Throws unless `multipliers` is unsplit: pooling and reshaping layers are
+  // never followed directly by a RevealCancel nonlinearity (design §4).
+  void require_unsplit(const Multipliers& multipliers) const;
+
+ private:
+  std::string type_;
+  std::string name_;
+  Shape input_shape_;
+  Shape output_shape_;
+};
+
+}  // namespace deeplift

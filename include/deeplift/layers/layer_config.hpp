@@ -1,0 +1,65 @@
+// What a layer factory needs while the model file is being loaded: the
+// layer's JSON spec with typed, checked field access, its input shape, and
+// the file's tensors. Every problem becomes a FormatError naming the file,
+// the layer and the problem (design §2).
+#pragma once
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "deeplift/model/safetensors.hpp"
+#include "deeplift/tensor.hpp"
+
+namespace deeplift {
+
+// The model file's tensors; each is taken by exactly one layer, and what is
+// left at the end is an "extra tensor" error.
+class WeightStore {
+ public:
+  WeightStore(std::map<std::string, SafetensorsTensor> tensors, std::string path);
+  bool contains(const std::string& name) const { return tensors_.count(name) > 0; }
+  SafetensorsTensor take(const std::string& name);
+  std::vector<std::string> untaken() const;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::map<std::string, SafetensorsTensor> tensors_;
+  std::set<std::string> taken_;
+  std::string path_;
+};
+
+class LayerConfig {
+ public:
+  LayerConfig(const nlohmann::json& spec, int index, Shape input, WeightStore& weights);
+
+  const std::string& type() const { return type_; }
+  const std::string& name() const { return name_; }
+  Shape input() const { return input_; }
+
+  // Required positive integer field.
+  int positive_integer(const std::string& key) const;
+  // Optional positive integer field with a default.
+  int positive_integer(const std::string& key, int fallback) const;
+  std::string text(const std::string& key, const std::string& fallback) const;
+
+  // Takes tensor "<name>.<suffix>", checks it has `shape` and only finite values.
+  SafetensorsTensor tensor(const std::string& suffix, const std::vector<int64_t>& shape) const;
+  // Takes tensor "<name>.<suffix>" whatever its shape (the caller checks).
+  SafetensorsTensor tensor_any_shape(const std::string& suffix) const;
+
+  [[noreturn]] void fail(const std::string& problem) const;
+
+ private:
+  const nlohmann::json& spec_;
+  int index_;
+  Shape input_;
+  WeightStore& weights_;
+  std::string type_;
+  std::string name_;
+};
+
+std::string shape_text(const std::vector<int64_t>& shape);
+
+}  // namespace deeplift

@@ -1,0 +1,36 @@
+// References to score against (design §3).
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "deeplift/tensor.hpp"
+
+namespace deeplift {
+
+struct ReferenceSpec {
+  enum class Kind { Gc, GcAuto, Frequencies, Shuffle, Zeros };
+  Kind kind = Kind::Gc;
+  std::array<float, 4> frequencies{0.3f, 0.2f, 0.2f, 0.3f};  // A C G T, for Gc and Frequencies
+  int shuffles = 0;                                       // K, for Shuffle
+  uint64_t seed = 0;                                      // for Shuffle
+
+  // "gc:F", "gc:auto", "freqs:a,c,g,t", "shuffle:K[,seed]", "zeros";
+  // throws UsageError explaining the accepted forms.
+  static ReferenceSpec parse(const std::string& text);
+
+  // The same reference for every sequence: run forward once per run.
+  bool shared() const { return kind == Kind::Gc || kind == Kind::Frequencies || kind == Kind::Zeros; }
+  int per_sequence() const { return kind == Kind::Shuffle ? shuffles : 1; }
+};
+
+// Fills `out` (a [4, window.size()] block, 4 floats per position) with the
+// reference for one scored window. `index` is the k-th of per_sequence()
+// references of the `window_number`-th window of the run (seeds shuffles so
+// results do not depend on threads or batching). Throws InputError for an
+// all-N window under gc:auto (`where` names it).
+void make_reference(const ReferenceSpec& spec, std::string_view window, uint64_t window_number, int index,
+                    float* out, const std::string& where);
+
+}  // namespace deeplift

@@ -1,0 +1,162 @@
+#include "deeplift/layers/conv1d.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "deeplift/layers/linear_rule.hpp"
+
+namespace deeplift {
+
+int valid_output_length(int length, int kernel_size, int stride, int dilation) {
+  const long span = static_cast<long>(kernel_size - 1) * dilation + 1;
+  if (length < span) return 0;
+  return static_cast<int>((length - span) / stride + 1);
+}
+
+int same_total_padding(int length, int kernel_size, int stride, int dilation) {
+  const long out = (length + stride - 1) / stride;  // ceil(L / s)
+  const long total = (out - 1) * stride + static_cast<long>(kernel_size - 1) * dilation + 1 - length;
+  return static_cast<int>(std::max(total, 0L));
+}
+
+Conv1d::Conv1d(std::string name, Shape input, Shape output, Geometry geometry, Matrix weight, Vector bias)
+    : Layer("conv1d", std::move(name), input, output),
+      geometry_(geometry),
+      weight_(std::move(weight)),
+      bias_(std::move(bias)),
+      weight_positive_(positive_part(weight_)),
+      weight_negative_(negative_part(weight_)) {}
+
+std::unique_ptr<Layer> Conv1d::create(const LayerConfig& config) {
+  const Shape input = config.input();
+  const int in_channels = config.positive_integer("in_channels");
+  const int out_channels = config.positive_integer("out_channels");
+  Geometry geometry;
+  geometry.kernel_size = config.positive_integer("kernel_size");
+  geometry.stride = config.positive_integer("stride", 1);
+  geometry.dilation = config.positive_integer("dilation", 1);
+  const std::string padding = config.text("padding", "valid");
+  if (in_channels != input.channels)
+    config.fail("in_channels is " + std::to_string(in_channels) + " but the previous layer gives " +
+                std::to_string(input.channels) + " channels");
+  int total_padding = 0;
+  if (padding == "same") {
+    total_padding = same_total_padding(input.length, geometry.kernel_size, geometry.stride, geometry.dilation);
+  } else if (padding != "valid") {
+    config.fail("padding \"" + padding + "\" is not \"valid\" or \"same\"");
+  }
+  geometry.pad_left = total_padding / 2;
+  const int out_length =
+      valid_output_length(input.length + total_padding, geometry.kernel_size, geometry.stride, geometry.dilation);
+  if (out_length <= 0)
+    config.fail("kernel of size " + std::to_string(geometry.kernel_size) + " (dilation " +
+                std::to_string(geometry.dilation) + ") does not fit an input of length " + std::to_string(input.length));
+
+  const int k = geometry.kernel_size;
+  const auto weight = config.tensor("weight", {out_channels, in_channels, k});
+  const auto bias = config.tensor("bias", {out_channels});
+  Matrix w(out_channels, static_cast<long>(k) * in_channels);
+  for (int o = 0; o < out_channels; ++o)
+    for (int c = 0; c < in_channels; ++c)
+      for (int j = 0; j < k; ++j)
+        w(o, static_cast<long>(j) * in_channels + c) = weight.values[(static_cast<size_t>(o) * in_channels + c) * k + j];
+  Vector b = Eigen::Map<const Vector>(bias.values.data(), out_channels);
+  return std::make_unique<Conv1d>(config.name(), input, Shape{out_channels, out_length}, geometry, std::move(w),
+                                  std::move(b));
+}
+
+void Conv1d::im2col(const Matrix& input, int count, Matrix& columns) const {
+  const int cin = input_shape().channels, lin = input_shape().length, lout = output_shape().length;
+  const int k = geometry_.kernel_size, s = geometry_.stride, d = geometry_.dilation, pad = geometry_.pad_left;
+  const long rows = static_cast<long>(k) * cin;
+  columns.resize(rows, static_cast<long>(lout) * count);
+  for (int n = 0; n < count; ++n) {
+    const float* sequence = input.data() + static_cast<long>(n) * lin * cin;
+    for (int o = 0; o < lout; ++o) {
+      float* column = columns.data() + (static_cast<long>(n) * lout + o) * rows;
+      const int first = o * s - pad;
+      const int last = first + (k - 1) * d;
+      if (d == 1 && first >= 0 && last < lin) {
+        // Whole window inside the sequence: K consecutive columns of the input.
+        std::memcpy(column, sequence + static_cast<long>(first) * cin, sizeof(float) * rows);
+        continue;
+      }
+      for (int j = 0; j < k; ++j) {
+        const int position = first + j * d;
+        float* target = column + static_cast<long>(j) * cin;
+        if (position < 0 || position >= lin)
+          std::fill(target, target + cin, 0.0f);
+        else
+          std::memcpy(target, sequence + static_cast<long>(position) * cin, sizeof(float) * cin);
+      }
+    }
+  }
+}
+
+void Conv1d::col2im(const Matrix& columns, int count, Matrix& input) const {
+  const int cin = input_shape().channels, lin = input_shape().length, lout = output_shape().length;
+  const int k = geometry_.kernel_size, s = geometry_.stride, d = geometry_.dilation, pad = geometry_.pad_left;
+  const long rows = static_cast<long>(k) * cin;
+  input.setZero(cin, static_cast<long>(lin) * count);
+  for (int n = 0; n < count; ++n) {
+    float* sequence = input.data() + static_cast<long>(n) * lin * cin;
+    for (int o = 0; o < lout; ++o) {
+      const float* column = columns.data() + (static_cast<long>(n) * lout + o) * rows;
+      const int first = o * s - pad;
+      const int last = first + (k - 1) * d;
+      if (d == 1 && first >= 0 && last < lin) {
+        float* target = sequence + static_cast<long>(first) * cin;
+        for (long i = 0; i < rows; ++i) target[i] += column[i];
+        continue;
+      }
+      for (int j = 0; j < k; ++j) {
+        const int position = first + j * d;
+        if (position < 0 || position >= lin) continue;  // padding: no input to credit
+        float* target = sequence + static_cast<long>(position) * cin;
+        const float* source = column + static_cast<long>(j) * cin;
+        for (int c = 0; c < cin; ++c) target[c] += source[c];
+      }
+    }
+  }
+}
+
+void Conv1d::forward_impl(const Matrix& input, Matrix& output, int count) const {
+  thread_local Matrix columns;
+  im2col(input, count, columns);
+  output.noalias() = weight_ * columns;
+  output.colwise() += bias_;
+}
+
+void Conv1d::split_delta(const Matrix& input_delta, Matrix& delta_plus, Matrix& delta_minus, int count) const {
+  thread_local Matrix columns, positive, negative;
+  im2col(input_delta, count, columns);
+  positive = columns.cwiseMax(0.0f);
+  negative = columns.cwiseMin(0.0f);
+  // Δz⁺ = conv(W⁺, Δx⁺) + conv(W⁻, Δx⁻) and its mirror (design §4).
+  delta_plus.noalias() = weight_positive_ * positive;
+  delta_plus.noalias() += weight_negative_ * negative;
+  delta_minus.noalias() = weight_positive_ * negative;
+  delta_minus.noalias() += weight_negative_ * positive;
+}
+
+void Conv1d::backward_impl(const LayerTrace& trace, NonlinearRule, const Multipliers& out,
+                           Multipliers& in) const {
+  const int sequences = trace.count * trace.tasks;
+  thread_local Matrix columns;
+  if (!out.split) {
+    columns.noalias() = weight_.transpose() * out.positive;
+    col2im(columns, sequences, in.positive);
+    return;
+  }
+  thread_local Matrix when_negative;
+  columns.noalias() = weight_positive_.transpose() * out.positive;
+  columns.noalias() += weight_negative_.transpose() * out.negative;
+  col2im(columns, sequences, in.positive);
+  columns.noalias() = weight_positive_.transpose() * out.negative;
+  columns.noalias() += weight_negative_.transpose() * out.positive;
+  col2im(columns, sequences, when_negative);
+  const Matrix delta = trace.input - trace.input_ref;
+  select_by_delta_sign(delta, in.positive, when_negative, trace.tasks);
+}
+
+}  // namespace deeplift

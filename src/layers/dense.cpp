@@ -1,0 +1,73 @@
+#include "deeplift/layers/dense.hpp"
+
+#include "deeplift/layers/linear_rule.hpp"
+
+namespace deeplift {
+
+Dense::Dense(std::string name, Shape input, Matrix weight, Vector bias)
+    : Layer("dense", std::move(name), input, Shape{static_cast<int>(weight.rows()), 1}),
+      weight_(std::move(weight)),
+      bias_(std::move(bias)) {
+  refresh_parts();
+}
+
+std::unique_ptr<Layer> Dense::create(const LayerConfig& config) {
+  const int in_features = config.positive_integer("in_features");
+  const int out_features = config.positive_integer("out_features");
+  const Shape input = config.input();
+  if (input.length != 1)
+    config.fail("dense layer after an input of shape " + input.to_string() +
+                " (channels, length): add a \"flatten\" layer before it");
+  if (input.channels != in_features)
+    config.fail("in_features is " + std::to_string(in_features) + " but the previous layer gives " +
+                std::to_string(input.channels) + " features");
+  const auto weight = config.tensor("weight", {out_features, in_features});
+  const auto bias = config.tensor("bias", {out_features});
+  Matrix w = Eigen::Map<const RowMatrix>(weight.values.data(), out_features, in_features);
+  Vector b = Eigen::Map<const Vector>(bias.values.data(), out_features);
+  return std::make_unique<Dense>(config.name(), input, std::move(w), std::move(b));
+}
+
+void Dense::refresh_parts() {
+  weight_positive_ = positive_part(weight_);
+  weight_negative_ = negative_part(weight_);
+}
+
+void Dense::mean_normalize() {
+  const Eigen::RowVectorXf mean_row = weight_.colwise().mean();
+  weight_.rowwise() -= mean_row;
+  bias_.array() -= bias_.mean();
+  refresh_parts();
+}
+
+void Dense::forward_impl(const Matrix& input, Matrix& output, int) const {
+  output.noalias() = weight_ * input;
+  output.colwise() += bias_;
+}
+
+void Dense::split_delta(const Matrix& input_delta, Matrix& delta_plus, Matrix& delta_minus, int) const {
+  const Matrix positive = input_delta.cwiseMax(0.0f);
+  const Matrix negative = input_delta.cwiseMin(0.0f);
+  delta_plus.noalias() = weight_positive_ * positive;
+  delta_plus.noalias() += weight_negative_ * negative;
+  delta_minus.noalias() = weight_positive_ * negative;
+  delta_minus.noalias() += weight_negative_ * positive;
+}
+
+void Dense::backward_impl(const LayerTrace& trace, NonlinearRule, const Multipliers& out,
+                          Multipliers& in) const {
+  if (!out.split) {
+    // M⁺ == M⁻: every branch of the linear rule is w·M.
+    in.positive.noalias() = weight_.transpose() * out.positive;
+    return;
+  }
+  Matrix when_negative;
+  in.positive.noalias() = weight_positive_.transpose() * out.positive;
+  in.positive.noalias() += weight_negative_.transpose() * out.negative;
+  when_negative.noalias() = weight_positive_.transpose() * out.negative;
+  when_negative.noalias() += weight_negative_.transpose() * out.positive;
+  const Matrix delta = trace.input - trace.input_ref;
+  select_by_delta_sign(delta, in.positive, when_negative, trace.tasks);
+}
+
+}  // namespace deeplift

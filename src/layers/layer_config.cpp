@@ -1,0 +1,85 @@
+#include "deeplift/layers/layer_config.hpp"
+
+#include <cmath>
+
+#include "deeplift/errors.hpp"
+
+namespace deeplift {
+
+std::string shape_text(const std::vector<int64_t>& shape) {
+  std::string text = "[";
+  for (size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
+  return text + "]";
+}
+
+WeightStore::WeightStore(std::map<std::string, SafetensorsTensor> tensors, std::string path)
+    : tensors_(std::move(tensors)), path_(std::move(path)) {}
+
+SafetensorsTensor WeightStore::take(const std::string& name) {
+  auto found = tensors_.find(name);
+  if (found == tensors_.end()) throw FormatError("'" + path_ + "': missing tensor '" + name + "'");
+  taken_.insert(name);
+  return found->second;
+}
+
+std::vector<std::string> WeightStore::untaken() const {
+  std::vector<std::string> names;
+  for (const auto& entry : tensors_)
+    if (!taken_.count(entry.first)) names.push_back(entry.first);
+  return names;
+}
+
+LayerConfig::LayerConfig(const nlohmann::json& spec, int index, Shape input, WeightStore& weights)
+    : spec_(spec), index_(index), input_(input), weights_(weights) {
+  if (!spec.is_object()) fail("layer entry is not a JSON object");
+  if (!spec.contains("type") || !spec["type"].is_string()) fail("layer has no \"type\"");
+  type_ = spec["type"].get<std::string>();
+  name_ = spec.contains("name") && spec["name"].is_string() ? spec["name"].get<std::string>()
+                                                             : type_ + std::to_string(index);
+}
+
+void LayerConfig::fail(const std::string& problem) const {
+  std::string where = "layer " + std::to_string(index_ + 1);
+  if (!name_.empty()) where += " (" + name_ + ")";
+  throw FormatError("'" + weights_.path() + "': " + where + ": " + problem);
+}
+
+int LayerConfig::positive_integer(const std::string& key) const {
+  if (!spec_.contains(key)) fail("missing field \"" + key + "\"");
+  return positive_integer(key, 0);
+}
+
+int LayerConfig::positive_integer(const std::string& key, int fallback) const {
+  if (!spec_.contains(key)) return fallback;
+  const auto& value = spec_[key];
+  if (!value.is_number_integer() || value.get<long long>() <= 0 || value.get<long long>() > (1 << 30))
+    fail("field \"" + key + "\" must be a positive integer");
+  return static_cast<int>(value.get<long long>());
+}
+
+std::string LayerConfig::text(const std::string& key, const std::string& fallback) const {
+  if (!spec_.contains(key)) return fallback;
+  if (!spec_[key].is_string()) fail("field \"" + key + "\" must be a string");
+  return spec_[key].get<std::string>();
+}
+
+SafetensorsTensor LayerConfig::tensor_any_shape(const std::string& suffix) const {
+  const std::string full = name_ + "." + suffix;
+  if (!weights_.contains(full)) fail("missing tensor '" + full + "'");
+  SafetensorsTensor tensor = weights_.take(full);
+  for (size_t i = 0; i < tensor.values.size(); ++i)
+    if (!std::isfinite(tensor.values[i]))
+      fail("tensor '" + full + "' holds a non-finite value (" + std::to_string(tensor.values[i]) + ") at flat index " +
+           std::to_string(i));
+  return tensor;
+}
+
+SafetensorsTensor LayerConfig::tensor(const std::string& suffix, const std::vector<int64_t>& shape) const {
+  SafetensorsTensor tensor = tensor_any_shape(suffix);
+  if (tensor.shape != shape)
+    fail("tensor '" + name_ + "." + suffix + "' has shape " + shape_text(tensor.shape) + ", the architecture needs " +
+         shape_text(shape));
+  return tensor;
+}
+
+}  // namespace deeplift

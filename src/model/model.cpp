@@ -1,0 +1,195 @@
+#include "deeplift/model/model.hpp"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "deeplift/errors.hpp"
+#include "deeplift/layers/dense.hpp"
+#include "deeplift/layers/layer_config.hpp"
+#include "deeplift/layers/registry.hpp"
+#include "deeplift/model/safetensors.hpp"
+
+namespace deeplift {
+
+Model::Model(std::string path, int input_length, std::vector<std::string> tasks, OutputKind output,
+             std::vector<std::unique_ptr<Layer>> layers)
+    : path_(std::move(path)),
+      input_length_(input_length),
+      tasks_(std::move(tasks)),
+      output_(output),
+      layers_(std::move(layers)) {}
+
+void Model::forward(const Matrix& input, int count, std::vector<Matrix>& activations) const {
+  activations.resize(layers_.size() + 1);
+  activations[0] = input;
+  for (size_t i = 0; i < layers_.size(); ++i) layers_[i]->forward(activations[i], activations[i + 1], count);
+}
+
+Matrix Model::logits(const Matrix& input, int count) const {
+  std::vector<Matrix> activations;
+  forward(input, count, activations);
+  return activations.back();
+}
+
+Matrix output_probabilities(const Matrix& logits, OutputKind kind) {
+  switch (kind) {
+    case OutputKind::Sigmoid:
+      return (1.0f / (1.0f + (-logits.array()).exp())).matrix();
+    case OutputKind::Softmax: {
+      Matrix probabilities(logits.rows(), logits.cols());
+      for (long n = 0; n < logits.cols(); ++n) {
+        const Eigen::ArrayXf shifted = logits.col(n).array() - logits.col(n).maxCoeff();
+        const Eigen::ArrayXf e = shifted.exp();
+        probabilities.col(n) = (e / e.sum()).matrix();
+      }
+      return probabilities;
+    }
+    case OutputKind::Linear:
+      return logits;
+  }
+  return logits;
+}
+
+std::string output_kind_name(OutputKind kind) {
+  switch (kind) {
+    case OutputKind::Sigmoid: return "sigmoid";
+    case OutputKind::Softmax: return "softmax";
+    case OutputKind::Linear: return "linear";
+  }
+  return "?";
+}
+
+namespace {
+
+[[noreturn]] void fail(const std::string& path, const std::string& problem) {
+  throw FormatError("'" + path + "': " + problem);
+}
+
+// Embedded test vectors (design §2, written by converters): one-hot inputs
+// [N][4][L] and the source framework's logits [N][T]. Checked so that a wrong
+// conversion fails at load instead of silently in the scores.
+void verify_test_vectors(const Model& model, const std::string& text) {
+  const std::string& path = model.path();
+  nlohmann::json vectors;
+  try {
+    vectors = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    fail(path, std::string("test_vectors metadata is not JSON (") + e.what() + ")");
+  }
+  if (!vectors.contains("inputs") || !vectors.contains("logits") || !vectors["inputs"].is_array() ||
+      !vectors["logits"].is_array() || vectors["inputs"].size() != vectors["logits"].size())
+    fail(path, "test_vectors needs arrays \"inputs\" and \"logits\" of equal length");
+  const double tolerance = vectors.value("tolerance", 1e-4);
+  const int count = static_cast<int>(vectors["inputs"].size());
+  if (count == 0) return;
+  const int length = model.input_length(), tasks = model.task_count();
+  Matrix input(4, static_cast<long>(length) * count);
+  Matrix expected(tasks, count);
+  try {
+    for (int n = 0; n < count; ++n) {
+      const auto& item = vectors["inputs"][n];
+      if (item.size() != 4) fail(path, "test_vectors input " + std::to_string(n) + " does not have 4 rows");
+      for (int c = 0; c < 4; ++c) {
+        if (static_cast<int>(item[c].size()) != length)
+          fail(path, "test_vectors input " + std::to_string(n) + " does not have length " + std::to_string(length));
+        for (int l = 0; l < length; ++l) input(c, static_cast<long>(n) * length + l) = item[c][l].get<float>();
+      }
+      const auto& logits = vectors["logits"][n];
+      if (static_cast<int>(logits.size()) != tasks)
+        fail(path, "test_vectors logits " + std::to_string(n) + " do not have " + std::to_string(tasks) + " values");
+      for (int t = 0; t < tasks; ++t) expected(t, n) = logits[t].get<float>();
+    }
+  } catch (const nlohmann::json::type_error& e) {
+    fail(path, std::string("test_vectors hold a non-number (") + e.what() + ")");
+  }
+  Matrix got = model.logits(input, count);
+  if (model.output() == OutputKind::Softmax) {
+    // Our logits are mean-normalised; the source's need not be.
+    for (int n = 0; n < count; ++n) expected.col(n).array() -= expected.col(n).mean();
+  }
+  for (int n = 0; n < count; ++n)
+    for (int t = 0; t < tasks; ++t) {
+      const double difference = std::abs(static_cast<double>(got(t, n)) - expected(t, n));
+      if (!(difference <= tolerance * (1.0 + std::abs(static_cast<double>(expected(t, n))))))
+        fail(path, "test vector " + std::to_string(n) + ", task '" + model.tasks()[t] + "': logit " +
+                       std::to_string(got(t, n)) + " differs from the expected " + std::to_string(expected(t, n)) +
+                       " (the conversion is wrong, or use --no-verify)");
+    }
+}
+
+}  // namespace
+
+Model load_model(const std::string& path, const ModelLoadOptions& options) {
+  SafetensorsFile file = read_safetensors(path);
+  const auto& metadata = file.metadata;
+  auto field = [&](const std::string& key) -> const std::string& {
+    const auto found = metadata.find(key);
+    if (found == metadata.end()) fail(path, "__metadata__ lacks \"" + key + "\" (not a deeplift-model file)");
+    return found->second;
+  };
+  if (field("format") != "deeplift-model")
+    fail(path, "__metadata__ format is \"" + field("format") + "\", expected \"deeplift-model\"");
+  if (field("version") != "1") fail(path, "model format version " + field("version") + " is not supported (only 1)");
+
+  nlohmann::json architecture;
+  try {
+    architecture = nlohmann::json::parse(field("architecture"));
+  } catch (const nlohmann::json::parse_error& e) {
+    fail(path, std::string("architecture is not JSON (") + e.what() + ")");
+  }
+  if (!architecture.is_object()) fail(path, "architecture is not a JSON object");
+
+  const auto& input = architecture.value("input", nlohmann::json::object());
+  if (!input.is_object() || input.value("alphabet", std::string()) != "ACGT")
+    fail(path, "architecture input alphabet must be \"ACGT\"");
+  if (!input.contains("length") || !input["length"].is_number_integer() || input["length"].get<long>() <= 0 ||
+      input["length"].get<long>() > (1 << 24))
+    fail(path, "architecture input length must be a positive integer");
+  const int input_length = input["length"].get<int>();
+
+  std::vector<std::string> tasks;
+  if (!architecture.contains("tasks") || !architecture["tasks"].is_array() || architecture["tasks"].empty())
+    fail(path, "architecture needs a non-empty \"tasks\" array");
+  std::set<std::string> seen;
+  for (const auto& task : architecture["tasks"]) {
+    if (!task.is_string() || task.get<std::string>().empty()) fail(path, "task names must be non-empty strings");
+    if (!seen.insert(task.get<std::string>()).second) fail(path, "task '" + task.get<std::string>() + "' is listed twice");
+    tasks.push_back(task.get<std::string>());
+  }
+
+  const std::string output_text = architecture.value("output", std::string("sigmoid"));
+  OutputKind output;
+  if (output_text == "sigmoid") output = OutputKind::Sigmoid;
+  else if (output_text == "softmax") output = OutputKind::Softmax;
+  else if (output_text == "linear") output = OutputKind::Linear;
+  else fail(path, "architecture output \"" + output_text + "\" is not sigmoid, softmax or linear");
+
+  if (!architecture.contains("layers") || !architecture["layers"].is_array() || architecture["layers"].empty())
+    fail(path, "architecture needs a non-empty \"layers\" array");
+
+  WeightStore weights(std::move(file.tensors), path);
+  std::vector<std::unique_ptr<Layer>> layers;
+  Shape shape{4, input_length};
+  int index = 0;
+  for (const auto& spec : architecture["layers"]) {
+    LayerConfig config(spec, index++, shape, weights);
+    layers.push_back(create_layer(config));
+    shape = layers.back()->output_shape();
+  }
+  auto* last = dynamic_cast<Dense*>(layers.back().get());
+  if (!last) fail(path, "the last layer must be dense (it gives the logits), not " + layers.back()->type());
+  if (shape.channels != static_cast<int>(tasks.size()))
+    fail(path, "the last layer has " + std::to_string(shape.channels) + " outputs but there are " +
+                   std::to_string(tasks.size()) + " tasks");
+  const auto extra = weights.untaken();
+  if (!extra.empty()) fail(path, "extra tensor '" + extra.front() + "' is not used by any layer");
+  if (output == OutputKind::Softmax) last->mean_normalize();
+
+  Model model(path, input_length, std::move(tasks), output, std::move(layers));
+  const auto vectors = metadata.find("test_vectors");
+  if (options.verify_test_vectors && vectors != metadata.end()) verify_test_vectors(model, vectors->second);
+  return model;
+}
+
+}  // namespace deeplift

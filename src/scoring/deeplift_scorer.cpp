@@ -1,0 +1,94 @@
+#include "deeplift/scoring/deeplift_scorer.hpp"
+
+#include "deeplift/errors.hpp"
+
+namespace deeplift {
+
+DeepLiftScorer::DeepLiftScorer(const Model& model, Method method, std::vector<int> tasks)
+    : model_(model), method_(method), tasks_(std::move(tasks)) {
+  if (method == Method::Ism) throw Error("DeepLiftScorer does not do ism; use IsmScorer");
+  const auto& layers = model.layers();
+  rules_.resize(layers.size(), NonlinearRule::Rescale);
+  for (size_t i = 0; i < layers.size(); ++i)
+    if (layers[i]->is_elementwise()) rules_[i] = rule_for(method, i ? layers[i - 1].get() : nullptr);
+  delta_plus_.resize(layers.size() + 1);
+  delta_minus_.resize(layers.size() + 1);
+}
+
+void DeepLiftScorer::set_shared_reference(const Matrix& reference) {
+  model_.forward(reference, 1, shared_ref_one_);
+  shared_replicated_count_ = -1;
+}
+
+void DeepLiftScorer::score(const Matrix& input, int count, BatchScores& out) {
+  if (shared_ref_one_.empty()) throw Error("DeepLiftScorer: no shared reference set");
+  // Replicate the reference's activations to the batch width only when the
+  // width changes (the last, shorter batch): no per-batch reference forward.
+  if (shared_replicated_count_ != count) {
+    ref_activations_.resize(shared_ref_one_.size());
+    for (size_t i = 0; i < shared_ref_one_.size(); ++i) ref_activations_[i] = shared_ref_one_[i].replicate(1, count);
+    shared_replicated_count_ = count;
+  }
+  model_.forward(input, count, activations_);
+  backward(count, out);
+}
+
+void DeepLiftScorer::score(const Matrix& input, const Matrix& references, int count, BatchScores& out) {
+  model_.forward(input, count, activations_);
+  model_.forward(references, count, ref_activations_);
+  shared_replicated_count_ = -1;
+  backward(count, out);
+}
+
+void DeepLiftScorer::backward(int count, BatchScores& out) {
+  const auto& layers = model_.layers();
+  const int tasks = static_cast<int>(tasks_.size());
+  const int all_tasks = model_.task_count();
+  out.logits.resize(tasks, count);
+  out.ref_logits.resize(tasks, count);
+  for (int t = 0; t < tasks; ++t) {
+    out.logits.row(t) = activations_.back().row(tasks_[t]);
+    out.ref_logits.row(t) = ref_activations_.back().row(tasks_[t]);
+  }
+  // The target of task t is its pre-activation logit: multiplier 1 on that
+  // output neuron, 0 on the others.
+  Multipliers current, next;
+  current.positive.setZero(all_tasks, static_cast<long>(count) * tasks);
+  for (int t = 0; t < tasks; ++t)
+    current.positive.block(tasks_[t], static_cast<long>(t) * count, 1, count).setOnes();
+
+  for (size_t i = layers.size(); i-- > 0;) {
+    const Layer& layer = *layers[i];
+    const bool reveal_cancel = layer.is_elementwise() && rules_[i] == NonlinearRule::RevealCancel;
+    if (reveal_cancel) {
+      // Δz⁺/Δz⁻ of this layer's input, split by the conv/dense layer before it.
+      const Matrix delta = activations_[i - 1] - ref_activations_[i - 1];
+      layers[i - 1]->split_delta(delta, delta_plus_[i], delta_minus_[i], count);
+    }
+    LayerTrace trace{activations_[i], ref_activations_[i], activations_[i + 1], ref_activations_[i + 1],
+                     reveal_cancel ? &delta_plus_[i] : nullptr, reveal_cancel ? &delta_minus_[i] : nullptr,
+                     count, tasks};
+    layer.backward(trace, rules_[i], current, next);
+    std::swap(current, next);
+  }
+  if (current.split) throw Error("DeepLiftScorer: the input received split multipliers");
+  out.multipliers = std::move(current.positive);
+}
+
+void contribution_scores(const Matrix& multipliers, const Matrix& input, const Matrix& references, int length,
+                         int count, int tasks, Matrix& scores, Matrix& hypothetical) {
+  const long block = static_cast<long>(length) * count;  // positions of one task block
+  scores.resize(length, static_cast<long>(count) * tasks);
+  hypothetical.resize(4, block * tasks);
+  const Matrix delta = input - references;
+  for (int t = 0; t < tasks; ++t) {
+    const auto m = multipliers.middleCols(t * block, block);
+    // One row per position of the batch: Σ_c m·Δx and Σ_c ref·m.
+    const Eigen::RowVectorXf s = (m.array() * delta.array()).colwise().sum();
+    const Eigen::RowVectorXf expected = (m.array() * references.array()).colwise().sum();
+    Eigen::Map<Eigen::RowVectorXf>(scores.data() + t * block, block) = s;
+    hypothetical.middleCols(t * block, block) = m.rowwise() - expected;
+  }
+}
+
+}  // namespace deeplift
