@@ -44,12 +44,8 @@ void DeepLiftScorer::backward(int count, BatchScores& out) {
   const auto& layers = model_.layers();
   const int tasks = static_cast<int>(tasks_.size());
   const int all_tasks = model_.task_count();
-  out.logits.resize(tasks, count);
-  out.ref_logits.resize(tasks, count);
-  for (int t = 0; t < tasks; ++t) {
-    out.logits.row(t) = activations_.back().row(tasks_[t]);
-    out.ref_logits.row(t) = ref_activations_.back().row(tasks_[t]);
-  }
+  out.logits = activations_.back();
+  out.ref_logits = ref_activations_.back();
   // The target of task t is its pre-activation logit: multiplier 1 on that
   // output neuron, 0 on the others.
   Multipliers current, next;

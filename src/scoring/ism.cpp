@@ -12,8 +12,7 @@ void IsmScorer::score(const Matrix& input, int count, BatchScores& out) {
   const int tasks = static_cast<int>(tasks_.size());
   const long block = static_cast<long>(length) * count;
   model_.forward(input, count, activations_);
-  out.logits.resize(tasks, count);
-  for (int t = 0; t < tasks; ++t) out.logits.row(t) = activations_.back().row(tasks_[t]);
+  out.logits = activations_.back();
   out.ref_logits.resize(0, 0);
   out.multipliers.setZero(4, block * tasks);
 
@@ -34,7 +33,7 @@ void IsmScorer::score(const Matrix& input, int count, BatchScores& out) {
       const auto& s = pending[j];
       for (int t = 0; t < tasks; ++t)
         out.multipliers(s.base, t * block + static_cast<long>(s.sequence) * length + s.position) =
-            logits(tasks_[t], j) - out.logits(t, s.sequence);
+            logits(tasks_[t], j) - out.logits(tasks_[t], s.sequence);
     }
     pending.clear();
   };

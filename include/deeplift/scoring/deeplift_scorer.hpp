@@ -14,8 +14,10 @@
 namespace deeplift {
 
 struct BatchScores {
-  Matrix logits;       // [tasks, count], scored (mean-normalised for softmax) logits
-  Matrix ref_logits;   // [tasks, count]
+  // Logits of every task of the model (not only the scored ones), [all
+  // tasks, count]: scored, i.e. mean-normalised for softmax models.
+  Matrix logits;
+  Matrix ref_logits;   // [all tasks, count]; empty for ism
   // Multipliers of the one-hot input, [4, L*count*tasks], task-major; for
   // ism, the substitution effects D[c, l].
   Matrix multipliers;

@@ -1,0 +1,44 @@
+// score-seqs: per-base DeepLIFT scores of DNA sequences for a model.
+#include <iostream>
+
+#include "deeplift/cli/app_main.hpp"
+#include "deeplift/scoring/method.hpp"
+#include "deeplift/scoring/score_run.hpp"
+
+namespace po = boost::program_options;
+
+int main(int argc, char** argv) {
+  deeplift::ScoreOptions options;  // holds every default
+  po::options_description described("Options");
+  described.add_options()
+      ("model,m", po::value(&options.model)->required(), "model file (.safetensors, design §2)")
+      ("fasta,f", po::value(&options.fasta)->required(), "sequences (FASTA, plain/gzip/bgzip)")
+      ("out,o", po::value(&options.out)->required(), "output prefix: PREFIX.<task>.bedGraph, PREFIX.*.npz, PREFIX.predictions.tsv")
+      ("method", po::value(&options.method)->default_value(options.method), "scoring method (see below)")
+      ("reference,r", po::value(&options.reference)->default_value(options.reference),
+       "reference: gc:F, gc:auto, freqs:a,c,g,t, shuffle:K[,seed], zeros")
+      ("tasks", po::value(&options.tasks)->default_value(options.tasks), "tasks to score: all, or names separated by commas")
+      ("formats", po::value(&options.formats)->default_value(options.formats), "outputs: any of bedgraph, npz, tsv")
+      ("threads,t", po::value(&options.threads)->default_value(options.threads), "threads (0: every core)")
+      ("batch-size", po::value(&options.batch_size)->default_value(options.batch_size), "windows per batch")
+      ("stride", po::value(&options.stride)->default_value(options.stride),
+       "window step for records longer than the model input (0: half the input length)")
+      ("pad", po::bool_switch(&options.pad), "pad records shorter than the model input with N (else an error)")
+      ("no-verify", "do not check the model's embedded test vectors")
+      ("quiet,q", po::bool_switch(&options.quiet), "no progress or summary on stderr");
+
+  std::string methods = "Methods (--method):\n";
+  for (const auto& info : deeplift::all_methods()) methods += "  " + info.name + std::string(18 - info.name.size(), ' ') + info.summary + "\n";
+  const deeplift::AppDescription app{
+      "score-seqs", "--model MODEL.safetensors --fasta SEQS.fa --out PREFIX [options]",
+      "One-hot encodes each sequence and writes per-base contribution scores of every task's\n"
+      "pre-activation logit against a reference (DeepLIFT; Shrikumar et al. 2017).",
+      methods +
+          "\nScores are per base: s[l] = sum_c m[c,l] * (x[c,l] - ref[c,l]); their sum over a window\n"
+          "equals logit(input) - logit(reference) for the DeepLIFT methods.\n"
+          "Example:\n  score-seqs -m data/models/example.safetensors -f data/examples/example.fa -o out/example"};
+  return deeplift::app_main(argc, argv, app, described, [&](const po::variables_map& values) {
+    options.verify_model = values.count("no-verify") == 0;
+    deeplift::score_sequences(options, std::cerr);
+  });
+}

@@ -1,0 +1,38 @@
+// score-seqs as a library call: read sequences, cut them into windows,
+// score them in parallel batches, write the outputs (design §3-§5, §7).
+#pragma once
+#include <ostream>
+#include <string>
+
+namespace deeplift {
+
+// Every default lives here once; score-seqs --help prints them from it.
+struct ScoreOptions {
+  std::string model;
+  std::string fasta;
+  std::string out;
+  std::string method = "revealcancel";
+  std::string reference = "gc:0.4";
+  std::string tasks = "all";
+  std::string formats = "bedgraph,npz,tsv";
+  int threads = 0;        // 0: every core
+  int batch_size = 128;   // windows (or window × reference pairs) per batch
+  int stride = 0;         // 0: half the model's input length
+  bool pad = false;       // pad records shorter than the input with N
+  bool quiet = false;
+  bool verify_model = true;
+};
+
+struct ScoreSummary {
+  long records = 0;
+  long windows = 0;
+  long bases = 0;
+  double seconds = 0;
+};
+
+// Throws UsageError for bad option values, IoError/FormatError/InputError
+// for bad files; on any error no output file is left behind. Progress and
+// the summary line go to `log` unless options.quiet.
+ScoreSummary score_sequences(const ScoreOptions& options, std::ostream& log);
+
+}  // namespace deeplift

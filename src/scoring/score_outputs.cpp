@@ -1,0 +1,101 @@
+#include "deeplift/scoring/score_outputs.hpp"
+
+#include <sstream>
+
+#include "deeplift/errors.hpp"
+
+namespace deeplift {
+
+OutputFormats OutputFormats::parse(const std::string& list) {
+  OutputFormats formats;
+  std::stringstream stream(list);
+  std::string item;
+  bool any = false;
+  while (std::getline(stream, item, ',')) {
+    if (item == "bedgraph") formats.bedgraph = true;
+    else if (item == "npz") formats.npz = true;
+    else if (item == "tsv") formats.tsv = true;
+    else throw UsageError("unknown output format '" + item + "' (choose from: bedgraph, npz, tsv)");
+    any = true;
+  }
+  if (!any) throw UsageError("no output format given (choose from: bedgraph, npz, tsv)");
+  return formats;
+}
+
+ScoreOutputs::ScoreOutputs(ScoreOutputsConfig config) : config_(std::move(config)) {
+  const std::string& prefix = config_.prefix;
+  const int length = config_.length;
+  if (config_.formats.tsv) {
+    predictions_ = std::make_unique<AtomicFile>(prefix + ".predictions.tsv");
+    std::FILE* out = predictions_->stream();
+    std::fputs("name", out);
+    for (const auto& task : config_.all_tasks) {
+      std::fprintf(out, "\t%s.logit", task.c_str());
+      if (config_.output != OutputKind::Linear) std::fprintf(out, "\t%s.prob", task.c_str());
+      if (config_.has_reference) std::fprintf(out, "\t%s.ref_logit", task.c_str());
+    }
+    std::fputc('\n', out);
+  }
+  if (config_.formats.npz) {
+    ohe_ = std::make_unique<NpzArrayWriter>(prefix + ".ohe.npz", 4, length);
+    for (const auto& task : config_.scored_tasks) {
+      contrib_.push_back(std::make_unique<NpzArrayWriter>(prefix + "." + task + ".contrib.npz", 4, length));
+      hyp_.push_back(std::make_unique<NpzArrayWriter>(prefix + "." + task + ".hyp.npz", 4, length));
+    }
+  }
+  if (config_.formats.bedgraph)
+    for (const auto& task : config_.scored_tasks)
+      tracks_.push_back(std::make_unique<BedGraphWriter>(prefix + "." + task + ".bedGraph", task,
+                                                         task + ": " + config_.description));
+  item_.resize(4 * static_cast<size_t>(length));
+}
+
+void ScoreOutputs::add_window(const std::string& name, const float* one_hot, const float* logits,
+                              const float* ref_logits, const float* scores, const float* hypothetical) {
+  const int length = config_.length;
+  if (predictions_) {
+    std::FILE* out = predictions_->stream();
+    std::fputs(name.c_str(), out);
+    const int tasks = static_cast<int>(config_.all_tasks.size());
+    const Matrix logit_column = Eigen::Map<const Matrix>(logits, tasks, 1);
+    const Matrix probabilities = output_probabilities(logit_column, config_.output);
+    for (int t = 0; t < tasks; ++t) {
+      std::fprintf(out, "\t%.9g", logits[t]);
+      if (config_.output != OutputKind::Linear) std::fprintf(out, "\t%.9g", probabilities(t, 0));
+      if (config_.has_reference) std::fprintf(out, "\t%.9g", ref_logits[t]);
+    }
+    std::fputc('\n', out);
+  }
+  if (ohe_) {
+    // (4, L) in C order is the transpose of our column-major [4, L] block.
+    auto transposed = [&](const float* block) {
+      Eigen::Map<Matrix>(item_.data(), length, 4) = Eigen::Map<const Matrix>(block, 4, length).transpose();
+      return item_.data();
+    };
+    ohe_->append(transposed(one_hot));
+    for (size_t t = 0; t < contrib_.size(); ++t) {
+      // contrib = ohe ⊙ s: the score at the observed base, 0 at N (design §5).
+      const float* s = scores + t * length;
+      for (int c = 0; c < 4; ++c)
+        for (int l = 0; l < length; ++l) item_[static_cast<size_t>(c) * length + l] = one_hot[4 * l + c] * s[l];
+      contrib_[t]->append(item_.data());
+      hyp_[t]->append(transposed(hypothetical + t * 4 * static_cast<size_t>(length)));
+    }
+  }
+}
+
+void ScoreOutputs::add_track(int task, const std::string& chrom, long start, const float* scores, long length) {
+  if (!tracks_.empty()) tracks_[task]->add(chrom, start, scores, length);
+}
+
+void ScoreOutputs::commit() {
+  // Sorting the tracks is where overlapping records are found: do it before
+  // any file is renamed into place.
+  for (auto& track : tracks_) track->commit();
+  if (ohe_) ohe_->commit();
+  for (auto& writer : contrib_) writer->commit();
+  for (auto& writer : hyp_) writer->commit();
+  if (predictions_) predictions_->commit();
+}
+
+}  // namespace deeplift
