@@ -45,7 +45,8 @@ void Dense::forward_impl(const Matrix& input, Matrix& output, int) const {
   output.colwise() += bias_;
 }
 
-void Dense::split_delta(const Matrix& input_delta, Matrix& delta_plus, Matrix& delta_minus, int) const {
+void Dense::split_delta(const Matrix& input_delta, const Matrix*, int, Matrix& delta_plus, Matrix& delta_minus,
+                        int) const {
   const Matrix positive = input_delta.cwiseMax(0.0f);
   const Matrix negative = input_delta.cwiseMin(0.0f);
   delta_plus.noalias() = weight_positive_ * positive;

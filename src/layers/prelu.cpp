@@ -24,25 +24,14 @@ std::unique_ptr<Layer> Prelu::create(const LayerConfig& config) {
   return std::make_unique<Prelu>(config.name(), shape, std::move(slopes));
 }
 
-void Prelu::activate(const Matrix& z, Matrix& y, int count) const {
-  y.resize(z.rows(), z.cols());
-  const long block = slopes_.size();
-  const auto a = Eigen::Map<const Eigen::ArrayXf>(slopes_.data(), block);
-  for (int n = 0; n < count; ++n) {
-    const auto zn = Eigen::Map<const Eigen::ArrayXf>(z.data() + n * block, block);
-    Eigen::Map<Eigen::ArrayXf>(y.data() + n * block, block) = (zn > 0.0f).select(zn, a * zn);
-  }
+void Prelu::values_at(const float* z, const int* index, float* y, long n) const {
+  const float* a = slopes_.data();
+  for (long i = 0; i < n; ++i) y[i] = z[i] > 0.0f ? z[i] : a[index[i]] * z[i];
 }
 
-void Prelu::derivative(const Matrix& z, Matrix& slope, int count) const {
-  slope.resize(z.rows(), z.cols());
-  const long block = slopes_.size();
-  const auto a = Eigen::Map<const Eigen::ArrayXf>(slopes_.data(), block);
-  for (int n = 0; n < count; ++n) {
-    const auto zn = Eigen::Map<const Eigen::ArrayXf>(z.data() + n * block, block);
-    // Left derivative: the slope at z == 0 (design §4).
-    Eigen::Map<Eigen::ArrayXf>(slope.data() + n * block, block) = (zn > 0.0f).select(Eigen::ArrayXf::Ones(block), a);
-  }
+void Prelu::slopes_at(const float* z, const int* index, float* slope, long n) const {
+  const float* a = slopes_.data();
+  for (long i = 0; i < n; ++i) slope[i] = z[i] > 0.0f ? 1.0f : a[index[i]];  // left derivative: the slope at 0
 }
 
 }  // namespace deeplift

@@ -1,12 +1,14 @@
 #include "deeplift/scoring/deeplift_scorer.hpp"
 
 #include "deeplift/errors.hpp"
+#include "deeplift/util/allocator.hpp"
 
 namespace deeplift {
 
 DeepLiftScorer::DeepLiftScorer(const Model& model, Method method, std::vector<int> tasks)
     : model_(model), method_(method), tasks_(std::move(tasks)) {
   if (method == Method::Ism) throw Error("DeepLiftScorer does not do ism; use IsmScorer");
+  keep_large_allocations_in_heap();
   const auto& layers = model.layers();
   rules_.resize(layers.size(), NonlinearRule::Rescale);
   for (size_t i = 0; i < layers.size(); ++i)
@@ -59,7 +61,7 @@ void DeepLiftScorer::backward(int count, BatchScores& out) {
     if (reveal_cancel) {
       // Δz⁺/Δz⁻ of this layer's input, split by the conv/dense layer before it.
       const Matrix delta = activations_[i - 1] - ref_activations_[i - 1];
-      layers[i - 1]->split_delta(delta, delta_plus_[i], delta_minus_[i], count);
+      layers[i - 1]->split_delta(delta, &current.positive, tasks, delta_plus_[i], delta_minus_[i], count);
     }
     LayerTrace trace{activations_[i], ref_activations_[i], activations_[i + 1], ref_activations_[i + 1],
                      reveal_cancel ? &delta_plus_[i] : nullptr, reveal_cancel ? &delta_minus_[i] : nullptr,

@@ -2,10 +2,14 @@
 
 #include <algorithm>
 
+#include "deeplift/util/allocator.hpp"
+
 namespace deeplift {
 
 IsmScorer::IsmScorer(const Model& model, std::vector<int> tasks, int batch_size)
-    : model_(model), tasks_(std::move(tasks)), batch_size_(std::max(batch_size, 16)) {}
+    : model_(model), tasks_(std::move(tasks)), batch_size_(std::max(batch_size, 16)) {
+  keep_large_allocations_in_heap();
+}
 
 void IsmScorer::score(const Matrix& input, int count, BatchScores& out) {
   const int length = model_.input_length();

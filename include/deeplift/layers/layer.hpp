@@ -64,7 +64,11 @@ class Layer {
   // conv1d and dense: the layers whose Δ RevealCancel splits (design §4).
   virtual bool has_weights() const { return false; }
   // Δz⁺ = Σ max(w·Δx, 0) and Δz⁻ = Σ min(w·Δx, 0) per output, bias excluded.
-  virtual void split_delta(const Matrix& input_delta, Matrix& delta_plus, Matrix& delta_minus, int count) const;
+  // `needed` (optional) holds the multipliers of `tasks` tasks that will be
+  // applied to this layer's outputs ([C, L*count*tasks]): outputs whose
+  // multiplier is 0 for every task need no split and may be left 0.
+  virtual void split_delta(const Matrix& input_delta, const Matrix* needed, int tasks, Matrix& delta_plus,
+                           Matrix& delta_minus, int count) const;
   virtual bool is_elementwise() const { return false; }
 
  protected:

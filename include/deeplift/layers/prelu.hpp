@@ -14,11 +14,11 @@ class Prelu : public ElementwiseLayer {
   // `slopes` is [C, L], the slope of every position (broadcast at load).
   Prelu(std::string name, Shape shape, Matrix slopes);
   static std::unique_ptr<Layer> create(const LayerConfig& config);
-  void activate(const Matrix& z, Matrix& y, int count) const override;
-  void derivative(const Matrix& z, Matrix& slope, int count) const override;
+  void values_at(const float* z, const int* index, float* y, long n) const override;
+  void slopes_at(const float* z, const int* index, float* slope, long n) const override;
 
  private:
-  Matrix slopes_;  // [C, L]
+  Matrix slopes_;  // [C, L], column-major: element index c + C*l
 };
 
 }  // namespace deeplift
