@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <numeric>
 #include <stdexcept>
 #include <unordered_map>
@@ -73,6 +74,25 @@ struct BedGraphWriter::Impl {
   }
 
   void write_sorted();
+
+  // Reads back with pread rather than stdio: records come back in sorted, not
+  // spilled, order, and every fseek would refill the whole 1 MiB buffer.
+  void read_spill(float* scores, std::size_t count, long offset) const {
+    auto* bytes = reinterpret_cast<char*>(scores);
+    std::size_t left = count * sizeof(float);
+    auto position = static_cast<off_t>(offset) * static_cast<off_t>(sizeof(float));
+    while (left > 0) {
+      const ssize_t got = pread(fileno(spill), bytes, left, position);
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) {
+        throw IoError("can't read back the scores spilled for '" + out.path() + "': " +
+                      (got < 0 ? std::strerror(errno) : "unexpected end of file"));
+      }
+      bytes += got;
+      left -= static_cast<std::size_t>(got);
+      position += got;
+    }
+  }
 };
 
 BedGraphWriter::BedGraphWriter(std::string path, std::string track_name, std::string description)
@@ -168,14 +188,9 @@ void BedGraphWriter::Impl::write_sorted() {
     // chrom, 3 tabs, 2 longs (<= 20 chars each), a %.7g float (<= 15 chars), '\n'.
     const std::size_t max_line = chrom.size() + 64;
     text.resize(std::max(text.size(), max_line * kChunk));
-    if (std::fseek(spill, interval.offset * static_cast<long>(sizeof(float)), SEEK_SET) != 0) {
-      throw IoError(detail::write_error(out.path(), errno));
-    }
     for (long done = 0; done < interval.length;) {
       const std::size_t n = static_cast<std::size_t>(std::min<long>(interval.length - done, kChunk));
-      if (std::fread(scores.data(), sizeof(float), n, spill) != n) {
-        throw IoError("can't read back the scores spilled for '" + out.path() + "'");
-      }
+      read_spill(scores.data(), n, interval.offset + done);
       char* p = text.data();
       long position = interval.start + done;
       for (std::size_t i = 0; i < n; ++i, ++position) {

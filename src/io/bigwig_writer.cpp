@@ -1,12 +1,16 @@
 #include "deeplift/io/bigwig_writer.hpp"
 
 #include <bigWig.h>
+extern "C" {
+#include <bwCommon.h>  // bwDestroyIndexNode; the header has no extern "C" of its own
+}
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <mutex>
 #include <stdexcept>
@@ -58,8 +62,18 @@ struct BigWigWriter::Impl {
 
   ~Impl() {
     if (bw != nullptr) {
-      // Skip bwFinalize (index and zoom levels) for a file that is deleted anyway.
+      // Skip bwFinalize (index and zoom levels) for a file that is deleted
+      // anyway; the index nodes it would have consumed are freed here.
       bw->isWrite = 0;
+      if (bw->writeBuffer != nullptr) {
+        for (bwLL* node = bw->writeBuffer->firstIndexNode; node != nullptr;) {
+          bwLL* next = node->next;
+          bwDestroyIndexNode(node->node);
+          std::free(node);
+          node = next;
+        }
+        bw->writeBuffer->firstIndexNode = bw->writeBuffer->currentIndexNode = nullptr;
+      }
       bwClose(bw);
     }
     if (!committed && !temp_path.empty()) unlink(temp_path.c_str());
