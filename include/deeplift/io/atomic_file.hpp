@@ -4,6 +4,7 @@
 // so a failed run leaves no partial output (design §5).
 #pragma once
 #include <cstdio>
+#include <memory>
 #include <string>
 
 namespace deeplift {
@@ -27,6 +28,7 @@ class AtomicFile {
  private:
   std::string path_;
   std::string temp_path_;
+  std::unique_ptr<char[]> buffer_;  // stdio buffer; must outlive stream_
   std::FILE* stream_ = nullptr;
   bool committed_ = false;
 };
