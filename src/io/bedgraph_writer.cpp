@@ -1,5 +1,7 @@
 #include "deeplift/io/bedgraph_writer.hpp"
 
+#include "deeplift/io/bigwig_writer.hpp"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -52,7 +54,10 @@ std::string ordinal(long n) {
 }  // namespace
 
 struct BedGraphWriter::Impl {
-  AtomicFile out;
+  std::unique_ptr<AtomicFile> bedgraph;  // null: no bedGraph file
+  std::unique_ptr<BigWigWriter> bigwig;   // null: no bigWig file
+  TrackFiles files;
+  std::string path;  // the file named in messages: the bedGraph, else the bigWig
   std::string track_name;
   std::string description;
   std::FILE* spill = nullptr;
@@ -62,8 +67,13 @@ struct BedGraphWriter::Impl {
   std::unordered_map<std::string, std::uint32_t> chrom_ids;
   std::vector<Interval> intervals;
 
-  Impl(std::string path, std::string name, std::string desc)
-      : out(std::move(path)), track_name(std::move(name)), description(std::move(desc)) {}
+  Impl(TrackFiles track_files, std::string name, std::string desc)
+      : files(std::move(track_files)),
+        path(files.bedgraph.empty() ? files.bigwig : files.bedgraph),
+        track_name(std::move(name)),
+        description(std::move(desc)) {
+    if (!files.bedgraph.empty()) bedgraph = std::make_unique<AtomicFile>(files.bedgraph);
+  }
   ~Impl() {
     if (spill != nullptr) std::fclose(spill);
   }
@@ -85,7 +95,7 @@ struct BedGraphWriter::Impl {
       const ssize_t got = pread(fileno(spill), bytes, left, position);
       if (got < 0 && errno == EINTR) continue;
       if (got <= 0) {
-        throw IoError("can't read back the scores spilled for '" + out.path() + "': " +
+        throw IoError("can't read back the scores spilled for '" + path + "': " +
                       (got < 0 ? std::strerror(errno) : "unexpected end of file"));
       }
       bytes += got;
@@ -96,18 +106,22 @@ struct BedGraphWriter::Impl {
 };
 
 BedGraphWriter::BedGraphWriter(std::string path, std::string track_name, std::string description)
-    : impl_(std::make_unique<Impl>(std::move(path), std::move(track_name), std::move(description))) {
+    : BedGraphWriter(TrackFiles{std::move(path), "", {}}, std::move(track_name), std::move(description)) {}
+
+BedGraphWriter::BedGraphWriter(TrackFiles files, std::string track_name, std::string description)
+    : impl_(std::make_unique<Impl>(std::move(files), std::move(track_name), std::move(description))) {
+  if (impl_->path.empty()) throw std::invalid_argument("BedGraphWriter: neither a bedGraph nor a bigWig path");
   // The spill lives beside the output (the user chose that file system for
   // genome-sized data; /tmp may be small) and is unlinked at once, so it
   // disappears however the process ends.
   std::string spill_path;
-  const int fd = detail::make_temp_beside(impl_->out.path(), ".spill", spill_path);
+  const int fd = detail::make_temp_beside(impl_->path, ".spill", spill_path);
   unlink(spill_path.c_str());
   impl_->spill = fdopen(fd, "w+b");
   if (impl_->spill == nullptr) {
     const int err = errno;
     close(fd);
-    throw IoError(detail::write_error(impl_->out.path(), err));
+    throw IoError(detail::write_error(impl_->path, err));
   }
   impl_->spill_buffer = std::make_unique<char[]>(detail::kStreamBufferSize);
   std::setvbuf(impl_->spill, impl_->spill_buffer.get(), _IOFBF, detail::kStreamBufferSize);
@@ -117,28 +131,28 @@ BedGraphWriter::~BedGraphWriter() = default;
 
 void BedGraphWriter::add(const std::string& chrom, long start, const float* scores, long length) {
   Impl& w = *impl_;
-  if (w.spill == nullptr) throw std::logic_error("BedGraphWriter::add after commit for " + w.out.path());
+  if (w.spill == nullptr) throw std::logic_error("BedGraphWriter::add after commit for " + w.path);
   if (start < 0 || length < 0) throw std::invalid_argument("BedGraphWriter::add: negative start or length");
   if (length == 0) return;
 
   auto found = w.chrom_ids.find(chrom);
   if (found == w.chrom_ids.end()) {
     if (chrom.empty() || chrom.find_first_of(" \t\r\n") != std::string::npos) {
-      throw InputError("'" + w.out.path() + "': chromosome name '" + chrom +
+      throw InputError("'" + w.path + "': chromosome name '" + chrom +
                        "' is empty or contains white space, which bedGraph cannot hold");
     }
     found = w.chrom_ids.emplace(chrom, static_cast<std::uint32_t>(w.chrom_names.size())).first;
     w.chrom_names.push_back(chrom);
   }
   const auto n = static_cast<std::size_t>(length);
-  if (std::fwrite(scores, sizeof(float), n, w.spill) != n) throw IoError(detail::write_error(w.out.path(), errno));
+  if (std::fwrite(scores, sizeof(float), n, w.spill) != n) throw IoError(detail::write_error(w.path, errno));
   w.intervals.push_back({found->second, start, length, w.spill_floats, static_cast<long>(w.intervals.size())});
   w.spill_floats += length;
 }
 
 void BedGraphWriter::commit() {
   Impl& w = *impl_;
-  if (w.spill == nullptr) throw std::logic_error("BedGraphWriter::commit called twice for " + w.out.path());
+  if (w.spill == nullptr) throw std::logic_error("BedGraphWriter::commit called twice for " + w.path);
 
   // Chromosomes in byte order (what `LC_COLLATE=C sort` and bedtools expect):
   // std::string compares as unsigned char, i.e. memcmp order.
@@ -158,27 +172,39 @@ void BedGraphWriter::commit() {
     const Interval& current = w.intervals[i];
     if (previous.chrom == current.chrom && previous.start + previous.length > current.start) {
       const bool in_order = previous.order < current.order;
-      throw InputError("'" + w.out.path() + "': overlapping intervals " + w.describe(in_order ? previous : current) +
+      throw InputError("'" + w.path + "': overlapping intervals " + w.describe(in_order ? previous : current) +
                        " and " + w.describe(in_order ? current : previous) +
                        "; are record names or regions duplicated?");
     }
   }
 
-  if (std::fflush(w.spill) != 0 || std::ferror(w.spill)) throw IoError(detail::write_error(w.out.path(), errno));
+  if (std::fflush(w.spill) != 0 || std::ferror(w.spill)) throw IoError(detail::write_error(w.path, errno));
+  if (!w.files.bigwig.empty()) {
+    auto sizes = w.files.chrom_sizes;
+    if (sizes.empty()) {
+      std::vector<long> furthest(w.chrom_names.size(), 0);
+      for (const Interval& interval : w.intervals)
+        furthest[interval.chrom] = std::max(furthest[interval.chrom], interval.start + interval.length);
+      for (std::size_t c = 0; c < furthest.size(); ++c)
+        sizes.emplace_back(w.chrom_names[c], static_cast<std::uint32_t>(furthest[c]));
+    }
+    w.bigwig = std::make_unique<BigWigWriter>(w.files.bigwig, std::move(sizes));
+  }
   w.write_sorted();
   std::fclose(w.spill);
   w.spill = nullptr;
-  w.out.commit();
+  if (w.bedgraph) w.bedgraph->commit();
+  if (w.bigwig) w.bigwig->commit();
 }
 
 // The hot path for genome-scale output: lines are formatted with to_chars
 // into a block and handed to stdio in large pieces. to_chars with precision 7
 // in general format prints exactly what printf("%.7g") does.
 void BedGraphWriter::Impl::write_sorted() {
-  std::FILE* stream = out.stream();
+  std::FILE* stream = bedgraph ? bedgraph->stream() : nullptr;
   const std::string track = "track type=bedGraph name=\"" + track_value(track_name) + "\" description=\"" +
                             track_value(description) + "\"\n";
-  std::fputs(track.c_str(), stream);
+  if (stream) std::fputs(track.c_str(), stream);
 
   constexpr std::size_t kChunk = 1 << 13;  // floats formatted per block
   std::vector<float> scores(kChunk);
@@ -191,6 +217,11 @@ void BedGraphWriter::Impl::write_sorted() {
     for (long done = 0; done < interval.length;) {
       const std::size_t n = static_cast<std::size_t>(std::min<long>(interval.length - done, kChunk));
       read_spill(scores.data(), n, interval.offset + done);
+      if (bigwig) bigwig->add(chrom, interval.start + done, scores.data(), static_cast<long>(n));
+      if (!stream) {
+        done += static_cast<long>(n);
+        continue;
+      }
       char* p = text.data();
       long position = interval.start + done;
       for (std::size_t i = 0; i < n; ++i, ++position) {
@@ -205,7 +236,7 @@ void BedGraphWriter::Impl::write_sorted() {
         *p++ = '\n';
       }
       const auto bytes = static_cast<std::size_t>(p - text.data());
-      if (std::fwrite(text.data(), 1, bytes, stream) != bytes) throw IoError(detail::write_error(out.path(), errno));
+      if (std::fwrite(text.data(), 1, bytes, stream) != bytes) throw IoError(detail::write_error(path, errno));
       done += static_cast<long>(n);
     }
   }

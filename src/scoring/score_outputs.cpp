@@ -13,12 +13,13 @@ OutputFormats OutputFormats::parse(const std::string& list) {
   bool any = false;
   while (std::getline(stream, item, ',')) {
     if (item == "bedgraph") formats.bedgraph = true;
+    else if (item == "bigwig") formats.bigwig = true;
     else if (item == "npz") formats.npz = true;
     else if (item == "tsv") formats.tsv = true;
-    else throw UsageError("unknown output format '" + item + "' (choose from: bedgraph, npz, tsv)");
+    else throw UsageError("unknown output format '" + item + "' (choose from: bedgraph, bigwig, npz, tsv)");
     any = true;
   }
-  if (!any) throw UsageError("no output format given (choose from: bedgraph, npz, tsv)");
+  if (!any) throw UsageError("no output format given (choose from: bedgraph, bigwig, npz, tsv)");
   return formats;
 }
 
@@ -43,10 +44,14 @@ ScoreOutputs::ScoreOutputs(ScoreOutputsConfig config) : config_(std::move(config
       hyp_.push_back(std::make_unique<NpzArrayWriter>(prefix + "." + task + ".hyp.npz", 4, length));
     }
   }
-  if (config_.formats.bedgraph)
-    for (const auto& task : config_.scored_tasks)
-      tracks_.push_back(std::make_unique<BedGraphWriter>(prefix + "." + task + ".bedGraph", task,
-                                                         task + ": " + config_.description));
+  if (config_.formats.bedgraph || config_.formats.bigwig)
+    for (const auto& task : config_.scored_tasks) {
+      TrackFiles files;
+      if (config_.formats.bedgraph) files.bedgraph = prefix + "." + task + ".bedGraph";
+      if (config_.formats.bigwig) files.bigwig = prefix + "." + task + ".bw";
+      files.chrom_sizes = config_.chrom_sizes;
+      tracks_.push_back(std::make_unique<BedGraphWriter>(files, task, task + ": " + config_.description));
+    }
   item_.resize(4 * static_cast<size_t>(length));
 }
 

@@ -15,9 +15,10 @@ namespace deeplift {
 
 struct OutputFormats {
   bool bedgraph = false;
+  bool bigwig = false;
   bool npz = false;
   bool tsv = false;
-  // "bedgraph,npz,tsv": throws UsageError for an unknown or empty list.
+  // "bedgraph,bigwig,npz,tsv": throws UsageError for an unknown or empty list.
   static OutputFormats parse(const std::string& list);
 };
 
@@ -30,6 +31,8 @@ struct ScoreOutputsConfig {
   bool has_reference = true;              // write <task>.ref_logit columns
   int length = 0;                         // window length
   std::string description;                // method and reference, for track lines
+  // For bigWig headers; empty: each chromosome's furthest scored base.
+  std::vector<std::pair<std::string, std::uint32_t>> chrom_sizes;
 };
 
 class ScoreOutputs {
