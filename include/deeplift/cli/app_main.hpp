@@ -19,6 +19,7 @@ struct AppDescription {
 // Parses argv into `options` (whose defaults the caller set from its options
 // struct), then calls `run`. Returns the process exit code.
 int app_main(int argc, char** argv, const AppDescription& app, const boost::program_options::options_description& options,
-             const std::function<void(const boost::program_options::variables_map&)>& run);
+             const std::function<void(const boost::program_options::variables_map&)>& run,
+             const boost::program_options::positional_options_description* positional = nullptr);
 
 }  // namespace deeplift
