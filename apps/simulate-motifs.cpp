@@ -30,6 +30,8 @@ std::string join_probs(const LetterProbs& p) {
   return s.str();
 }
 
+const char* strands_name(Strands strands) { return strands == Strands::Both ? "both" : "forward"; }
+
 // "X" when both presets agree, else "X (deeppad: Y)". Defaults come only
 // from SimulationOptions / deeppad_options().
 template <class T>
@@ -44,39 +46,41 @@ po::options_description make_options(const SimulationOptions& paper, const Simul
   po::options_description desc("Options", 100, 50);
   // Values are read as strings and checked by hand so that every problem is
   // reported at once with the option's name.
-  desc.add_options()
-      ("preset", po::value<std::string>()->value_name("NAME"),
-       "deeplift-paper (default) or deeppad; the options below override the preset")
-      ("n", po::value<std::string>()->value_name("N"),
-       ("number of sequences [default: " + std::to_string(paper.n) + "]").c_str())
-      ("length", po::value<std::string>()->value_name("BP"),
-       ("sequence length [default: " + both_defaults(paper.length, pad.length) + "]").c_str())
-      ("background", po::value<std::string>()->value_name("a,c,g,t"),
-       ("background base frequencies, each > 0, summing to 1 [default: " +
-        both_defaults(join_probs(paper.background), join_probs(pad.background)) +
-        "]; 0.27,0.23,0.23,0.27 reproduces the paper's released data").c_str())
-      ("motifs", po::value<std::string>()->value_name("FILE.meme"),
-       ("MEME-format motifs for deeplift-paper: GATA_disc1 and TAL1_known1 by name, else a file of exactly two "
-        "motifs (first = GATA role, second = TAL1 role) [default: " + paper.motifs_path +
-        " relative to the current directory; give --motifs when running elsewhere]. Not used by deeppad, "
-        "whose patterns are fixed (" + kDeeppadPatterns[0] + ", " + kDeeppadPatterns[1] + ")").c_str())
-      ("min-instances", po::value<std::string>()->value_name("K"),
-       ("fewest instances of a motif in a sequence that holds it [default: " +
-        both_defaults(paper.min_instances, pad.min_instances) + "]").c_str())
-      ("max-instances", po::value<std::string>()->value_name("K"),
-       ("most instances [default: " + both_defaults(paper.max_instances, pad.max_instances) +
-        "]; see Presets for how counts are drawn").c_str())
-      ("strands", po::value<std::string>()->value_name("forward|both"),
-       "strand of each instance: forward (default, as the paper's data) or both (random; '-' instances are "
-       "reverse-complemented into the sequence)")
-      ("seed", po::value<std::string>()->value_name("S"),
-       ("random seed; output is bit-for-bit identical for a seed on any machine and thread count [default: " +
-        std::to_string(paper.seed) + "]").c_str())
-      ("threads", po::value<std::string>()->value_name("T"), "worker threads [default: all cores]")
-      ("out", po::value<std::string>()->value_name("PREFIX"),
-       "write PREFIX.fa, PREFIX.labels.tsv, PREFIX.motifs.bed (required)")
-      ("quiet", "no progress report on stderr")
-      ("help", "show this help and exit");
+  auto value = [&desc](const char* name, const char* value_name, const std::string& text) {
+    desc.add_options()(name, po::value<std::string>()->value_name(value_name), text.c_str());
+  };
+  value("preset", "NAME",
+        std::string("deeplift-paper or deeppad [default: ") + preset_name(paper.preset) +
+            "]; the options below override the preset's values");
+  value("n", "N", "number of sequences [default: " + std::to_string(paper.n) + "]");
+  value("length", "BP", "sequence length [default: " + both_defaults(paper.length, pad.length) + "]");
+  value("background", "a,c,g,t",
+        "background base frequencies, each > 0, summing to 1 [default: " +
+            both_defaults(join_probs(paper.background), join_probs(pad.background)) +
+            "]; 0.27,0.23,0.23,0.27 reproduces the paper's released data");
+  value("motifs", "FILE.meme",
+        "MEME-format motifs for deeplift-paper: GATA_disc1 and TAL1_known1 by name, else a file of exactly two "
+        "motifs (first = GATA role, second = TAL1 role) [default: " +
+            paper.motifs_path +
+            " relative to the current directory; give --motifs when running elsewhere]. Not used by deeppad, "
+            "whose patterns are fixed (" +
+            kDeeppadPatterns[0] + ", " + kDeeppadPatterns[1] + ")");
+  value("min-instances", "K",
+        "fewest instances of a motif in a sequence that holds it [default: " +
+            both_defaults(paper.min_instances, pad.min_instances) + "]");
+  value("max-instances", "K",
+        "most instances [default: " + both_defaults(paper.max_instances, pad.max_instances) +
+            "]; see Presets for how counts are drawn");
+  value("strands", "forward|both",
+        "strand of each instance: forward (as in the paper's data) or both (each strand with probability 1/2; "
+        "'-' instances are reverse-complemented into the sequence) [default: " +
+            both_defaults(strands_name(paper.strands), strands_name(pad.strands)) + "]");
+  value("seed", "S",
+        "random seed; output is bit-for-bit identical for a seed on any machine and thread count [default: " +
+            std::to_string(paper.seed) + "]");
+  value("threads", "T", "worker threads [default: all cores]");
+  value("out", "PREFIX", "write PREFIX.fa, PREFIX.labels.tsv, PREFIX.motifs.bed (required)");
+  desc.add_options()("quiet", "no progress report on stderr")("help", "show this help and exit");
   return desc;
 }
 

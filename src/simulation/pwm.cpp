@@ -18,11 +18,20 @@ namespace deeplift {
 
 int base_index(char base) {
   switch (base) {
-    case 'A': case 'a': return 0;
-    case 'C': case 'c': return 1;
-    case 'G': case 'g': return 2;
-    case 'T': case 't': return 3;
-    default: return -1;
+    case 'A':
+    case 'a':
+      return 0;
+    case 'C':
+    case 'c':
+      return 1;
+    case 'G':
+    case 'g':
+      return 2;
+    case 'T':
+    case 't':
+      return 3;
+    default:
+      return -1;
   }
 }
 
@@ -93,9 +102,7 @@ std::vector<std::string> split_words(const std::string& line) {
   return words;
 }
 
-bool starts_with(const std::string& s, std::string_view prefix) {
-  return s.compare(0, prefix.size(), prefix) == 0;
-}
+bool starts_with(const std::string& s, std::string_view prefix) { return s.compare(0, prefix.size(), prefix) == 0; }
 
 std::string trim(const std::string& s) {
   const char* ws = " \t\r\n";
@@ -162,8 +169,7 @@ class MemeParser {
   }
 
   void check_alphabet(std::size_t i, const std::string& value) const {
-    if (value != "ACGT")
-      fail(i + 1, "unsupported alphabet '" + value + "'; only ACGT (DNA) motifs can be simulated");
+    if (value != "ACGT") fail(i + 1, "unsupported alphabet '" + value + "'; only ACGT (DNA) motifs can be simulated");
   }
 
   // "Background letter frequencies" is followed by letter/frequency pairs,
@@ -179,8 +185,7 @@ class MemeParser {
       }
       words.insert(words.end(), more.begin(), more.end());
     }
-    if (words.size() != 8)
-      fail(header + 1, "background frequencies must list A, C, G and T with a frequency each");
+    if (words.size() != 8) fail(header + 1, "background frequencies must list A, C, G and T with a frequency each");
     LetterProbs bg{};
     std::array<bool, 4> seen{};
     double sum = 0.0;
@@ -263,8 +268,8 @@ class MemeParser {
       }
       if (std::fabs(sum - 1.0) > kMemeRowSumTolerance) {
         std::ostringstream s;
-        s << where << " sums to " << sum << "; a letter-probability row must sum to 1 (within "
-          << kMemeRowSumTolerance << ")";
+        s << where << " sums to " << sum << "; a letter-probability row must sum to 1 (within " << kMemeRowSumTolerance
+          << ")";
         fail(i + 1, s.str());
       }
       // Exact-sum files (like the shipped gata_tal.meme) are kept bit for bit.
@@ -285,9 +290,7 @@ class MemeParser {
 
 }  // namespace
 
-MemeFile parse_meme(std::istream& in, const std::string& source) {
-  return MemeParser(in, source).parse();
-}
+MemeFile parse_meme(std::istream& in, const std::string& source) { return MemeParser(in, source).parse(); }
 
 MemeFile read_meme(const std::string& path) {
   std::ifstream in(path);

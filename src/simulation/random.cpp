@@ -14,8 +14,8 @@ namespace deeplift {
 Rng::Rng(std::uint64_t seed, Purpose purpose, std::uint64_t index, std::uint32_t family) {
   // seed_seq's mixing and mt19937_64::seed(seed_seq&) are both fully
   // specified by the standard ([rand.util.seedseq], [rand.eng.mers]).
-  std::seed_seq sequence{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32),
-                         static_cast<std::uint32_t>(purpose), static_cast<std::uint32_t>(index),
+  std::seed_seq sequence{static_cast<std::uint32_t>(seed),        static_cast<std::uint32_t>(seed >> 32),
+                         static_cast<std::uint32_t>(purpose),     static_cast<std::uint32_t>(index),
                          static_cast<std::uint32_t>(index >> 32), family};
   engine_.seed(sequence);
 }
@@ -37,7 +37,8 @@ std::int64_t Rng::uniform_int(std::int64_t lo, std::int64_t hi) {
 }
 
 double portable_exp_neg(double x) {
-  if (!(x >= 0.0 && x <= Rng::kMaxPoissonLambda)) throw std::invalid_argument("portable_exp_neg: argument out of range");
+  if (!(x >= 0.0 && x <= Rng::kMaxPoissonLambda))
+    throw std::invalid_argument("portable_exp_neg: argument out of range");
   int halvings = 0;
   while (x > 0.5) {  // halving is exact in binary floating point
     x *= 0.5;

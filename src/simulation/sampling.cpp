@@ -35,15 +35,33 @@ std::string reverse_complement(std::string_view sequence) {
   std::string out(sequence.rbegin(), sequence.rend());
   for (char& c : out) {
     switch (c) {
-      case 'A': c = 'T'; break;
-      case 'C': c = 'G'; break;
-      case 'G': c = 'C'; break;
-      case 'T': c = 'A'; break;
-      case 'a': c = 't'; break;
-      case 'c': c = 'g'; break;
-      case 'g': c = 'c'; break;
-      case 't': c = 'a'; break;
-      default: c = 'N'; break;
+      case 'A':
+        c = 'T';
+        break;
+      case 'C':
+        c = 'G';
+        break;
+      case 'G':
+        c = 'C';
+        break;
+      case 'T':
+        c = 'A';
+        break;
+      case 'a':
+        c = 't';
+        break;
+      case 'c':
+        c = 'g';
+        break;
+      case 'g':
+        c = 'c';
+        break;
+      case 't':
+        c = 'a';
+        break;
+      default:
+        c = 'N';
+        break;
     }
   }
   return out;

@@ -18,15 +18,16 @@ SimulationOptions deeppad_options() {
   return options;
 }
 
-const char* preset_name(Preset preset) {
-  return preset == Preset::Deeppad ? "deeppad" : "deeplift-paper";
-}
+const char* preset_name(Preset preset) { return preset == Preset::Deeppad ? "deeppad" : "deeplift-paper"; }
 
 const char* split_name(Split split) {
   switch (split) {
-    case Split::Train: return "train";
-    case Split::Valid: return "valid";
-    case Split::Test: return "test";
+    case Split::Train:
+      return "train";
+    case Split::Valid:
+      return "valid";
+    case Split::Test:
+      return "test";
   }
   return "train";
 }
@@ -50,8 +51,7 @@ Embedding uniform_count(std::size_t motif, unsigned min, unsigned max) {
 
 // The paper's four equal classes (README §2 step 3), generated as
 // both → GATA only → TAL1 only → empty; labels follow the class exactly.
-void paper_classes(const SimulationOptions& o, std::vector<std::string>& tasks,
-                   std::vector<SequenceClass>& classes) {
+void paper_classes(const SimulationOptions& o, std::vector<std::string>& tasks, std::vector<SequenceClass>& classes) {
   tasks = {"both", "gata1", "tal1"};
   classes = {
       {"both", "gata_tal1", {1, 1, 1}, 1, {poisson_count(0, o.lambda_both, o), poisson_count(1, o.lambda_both, o)}},
@@ -64,8 +64,7 @@ void paper_classes(const SimulationOptions& o, std::vector<std::string>& tasks,
 // DeepPAD (design §6): positives hold both patterns (one of each, any
 // spacing); negatives hold one of the two, min..max (default 1–2) times;
 // positives:negatives = 1:2, the negatives split evenly between the patterns.
-void deeppad_classes(const SimulationOptions& o, std::vector<std::string>& tasks,
-                     std::vector<SequenceClass>& classes) {
+void deeppad_classes(const SimulationOptions& o, std::vector<std::string>& tasks, std::vector<SequenceClass>& classes) {
   tasks = {"positive"};
   classes = {
       {"positive", "pos", {1}, 1, {uniform_count(0, 1, 1), uniform_count(1, 1, 1)}},
@@ -107,7 +106,8 @@ Simulation::Simulation(const SimulationOptions& options, std::vector<Pwm> motifs
   }
   for (std::size_t c = 0; assigned < options_.n; c = (c + 1) % counts.size(), ++assigned) ++counts[c];
   class_order_.reserve(options_.n);
-  for (std::size_t c = 0; c < counts.size(); ++c) class_order_.insert(class_order_.end(), counts[c], static_cast<std::uint8_t>(c));
+  for (std::size_t c = 0; c < counts.size(); ++c)
+    class_order_.insert(class_order_.end(), counts[c], static_cast<std::uint8_t>(c));
   Rng order_rng(options_.seed, Rng::Purpose::ClassOrder, 0, static_cast<std::uint32_t>(options_.preset));
   order_rng.shuffle(class_order_);
 
@@ -148,8 +148,8 @@ void Simulation::check_and_build_samplers() {
         }
       }
       if (worst_case > static_cast<std::uint64_t>(o.length))
-        problems.push_back("--length " + std::to_string(o.length) + " is too short: class " + c.name +
-                           " may embed " + std::to_string(worst_case) + " motif bases");
+        problems.push_back("--length " + std::to_string(o.length) + " is too short: class " + c.name + " may embed " +
+                           std::to_string(worst_case) + " motif bases");
     }
   }
   if (!problems.empty()) {

