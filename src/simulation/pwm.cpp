@@ -16,25 +16,6 @@
 
 namespace deeplift {
 
-int base_index(char base) {
-  switch (base) {
-    case 'A':
-    case 'a':
-      return 0;
-    case 'C':
-    case 'c':
-      return 1;
-    case 'G':
-    case 'g':
-      return 2;
-    case 'T':
-    case 't':
-      return 3;
-    default:
-      return -1;
-  }
-}
-
 std::string Pwm::consensus() const {
   std::string out;
   for (const LetterProbs& row : rows) {

@@ -2,6 +2,7 @@
 // (https://meme-suite.org/meme/doc/meme-format.html), which MEME-suite,
 // JASPAR and HOMER exports all write.
 #pragma once
+#include "deeplift/io/one_hot.hpp"  // base_index
 #include <array>
 #include <cstddef>
 #include <istream>
@@ -15,8 +16,6 @@ namespace deeplift {
 // Probabilities of A, C, G, T, in that order (design §3's one-hot order).
 using LetterProbs = std::array<double, 4>;
 
-// 0..3 for A/C/G/T (either case), -1 for anything else.
-int base_index(char base);
 inline constexpr char kBases[4] = {'A', 'C', 'G', 'T'};
 
 struct Pwm {
