@@ -29,12 +29,14 @@ int main(int argc, char** argv) {
       ("batch-size", po::value(&options.batch_size)->default_value(options.batch_size), "windows per batch")
       ("stride", po::value(&options.stride)->default_value(options.stride),
        "window step for records longer than the model input (0: half the input length)")
+      ("ig-steps", po::value(&options.ig_steps)->default_value(options.ig_steps),
+       "points on the reference-to-input path for --method integrated-gradients")
       ("pad", po::bool_switch(&options.pad), "pad records shorter than the model input with N (else an error)")
       ("no-verify", "do not check the model's embedded test vectors")
       ("quiet,q", po::bool_switch(&options.quiet), "no progress or summary on stderr");
 
   std::string methods = "Methods (--method):\n";
-  for (const auto& info : deeplift::all_methods()) methods += "  " + info.name + std::string(18 - info.name.size(), ' ') + info.summary + "\n";
+  for (const auto& info : deeplift::all_methods()) methods += "  " + info.name + std::string(info.name.size() < 22 ? 22 - info.name.size() : 1, ' ') + info.summary + "\n";
   const deeplift::AppDescription app{
       "score-seqs", "--model MODEL.safetensors (--fasta SEQS.fa | --genome G.fa --bed R.bed) --out PREFIX [options]",
       "One-hot encodes each sequence and writes per-base contribution scores of every task's\n"

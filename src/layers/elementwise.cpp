@@ -90,6 +90,15 @@ void ElementwiseLayer::backward_impl(const LayerTrace& trace, NonlinearRule rule
       scale_active(out.positive, active, active.b, size, trace.tasks, in.positive);
       return;
     }
+    case NonlinearRule::GuidedGradient: {
+      active.gather(trace.input, active.a);
+      slopes_at(active.a.data(), index, active.b.data(), n);
+      scale_active(out.positive, active, active.b, size, trace.tasks, in.positive);
+      // Negative gradients stop here (each task's own sign). Every f here is
+      // monotone (f' >= 0), so m·f' < 0 exactly where the incoming m < 0.
+      in.positive = in.positive.cwiseMax(0.0f);
+      return;
+    }
     case NonlinearRule::Rescale: {
       // m = Δy/Δz (paper eq. 3); where |Δz| is tiny, the gradient at the reference.
       active.gather(trace.input, active.a);

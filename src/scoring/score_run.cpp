@@ -15,6 +15,7 @@
 #include "deeplift/io/sequence_source.hpp"
 #include "deeplift/model/model.hpp"
 #include "deeplift/scoring/deeplift_scorer.hpp"
+#include "deeplift/scoring/integrated_gradients.hpp"
 #include "deeplift/scoring/ism.hpp"
 #include "deeplift/scoring/reference.hpp"
 #include "deeplift/scoring/score_outputs.hpp"
@@ -82,6 +83,7 @@ struct WindowJob {
 struct Worker {
   std::unique_ptr<DeepLiftScorer> deeplift;
   std::unique_ptr<IsmScorer> ism;
+  std::unique_ptr<IntegratedGradientsScorer> integrated;
   Matrix input, references, scores, hypothetical;
   BatchScores batch;
 };
@@ -97,6 +99,7 @@ ScoreSummary score_sequences(const ScoreOptions& options, std::ostream& log) {
   const auto [shard_index, shard_count] = parse_shard(options.shard);
   if (options.threads < 0) throw UsageError("--threads must be >= 1 (or 0 for every core)");
   if (options.batch_size < 1) throw UsageError("--batch-size must be >= 1");
+  if (options.ig_steps < 1) throw UsageError("--ig-steps must be >= 1");
   if (options.stride < 0) throw UsageError("--stride must be >= 1 (or 0 for half the input length)");
   if (options.center_width < 0) throw UsageError("--center-width must be >= 1");
   if (options.out.empty()) throw UsageError("--out PREFIX is required");
@@ -149,6 +152,8 @@ ScoreSummary score_sequences(const ScoreOptions& options, std::ostream& log) {
   for (auto& worker : workers) {
     if (method == Method::Ism) {
       worker.ism = std::make_unique<IsmScorer>(model, tasks, options.batch_size);
+    } else if (method == Method::IntegratedGradients) {
+      worker.integrated = std::make_unique<IntegratedGradientsScorer>(model, tasks, options.ig_steps);
     } else {
       worker.deeplift = std::make_unique<DeepLiftScorer>(model, method, tasks);
       if (reference.shared()) worker.deeplift->set_shared_reference(shared_reference);
@@ -247,7 +252,10 @@ ScoreSummary score_sequences(const ScoreOptions& options, std::ostream& log) {
         } else {
           if (reference.shared()) {
             if (worker.references.cols() != pairs * block) worker.references = shared_reference.replicate(1, pairs);
-            worker.deeplift->score(worker.input, pairs, worker.batch);
+            if (worker.integrated)
+              worker.integrated->score(worker.input, worker.references, pairs, worker.batch);
+            else
+              worker.deeplift->score(worker.input, pairs, worker.batch);
           } else {
             worker.references.resize(4, pairs * block);
             for (int n = 0; n < count; ++n) {
@@ -260,7 +268,10 @@ ScoreSummary score_sequences(const ScoreOptions& options, std::ostream& log) {
                                worker.references.data() + (static_cast<long>(n) * per_window + k) * block * 4,
                                "'" + input_path + "': record '" + job.record->name + "'");
             }
-            worker.deeplift->score(worker.input, worker.references, pairs, worker.batch);
+            if (worker.integrated)
+              worker.integrated->score(worker.input, worker.references, pairs, worker.batch);
+            else
+              worker.deeplift->score(worker.input, worker.references, pairs, worker.batch);
           }
           contribution_scores(worker.batch.multipliers, worker.input, worker.references, length, pairs, task_count,
                               worker.scores, worker.hypothetical);

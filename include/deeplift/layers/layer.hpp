@@ -18,6 +18,9 @@ enum class NonlinearRule {
   Rescale,       // m = Δy/Δz
   RevealCancel,  // separate M⁺, M⁻ from Δz⁺, Δz⁻ of the preceding conv/dense layer
   Gradient,      // m = f'(z) at the input sequence: gradient×input
+  // Guided backpropagation (Springenberg et al. 2015): the gradient, but
+  // only positive gradients pass back through a nonlinearity.
+  GuidedGradient,
 };
 
 // Multipliers on one side of a layer. Elementwise layers under RevealCancel

@@ -23,6 +23,7 @@ struct ScoreOptions {
   int threads = 0;        // 0: every core
   int batch_size = 128;   // windows (or window × reference pairs) per batch
   int stride = 0;         // 0: half the model's input length
+  int ig_steps = 10;      // integrated-gradients path points (the paper's 10 intervals)
   bool pad = false;       // pad records shorter than the input with N
   bool quiet = false;
   bool verify_model = true;
