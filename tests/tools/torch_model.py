@@ -49,7 +49,7 @@ def build(arch, tensors, normalise_softmax=True):
     normalise_softmax, a softmax model's logits are mean-normalised (§4)."""
     torch.set_default_dtype(torch.float64)
     modules = []
-    shape = (4, arch["input"]["length"])
+    shape = (arch["input"].get("channels", 4), arch["input"]["length"])  # channels: tests only
     probe = torch.zeros((1,) + shape)
     for spec in arch["layers"]:
         kind = spec["type"]
