@@ -14,6 +14,14 @@ void Relu::slopes_at(const float* z, const int*, float* slope, long n) const {
   for (long i = 0; i < n; ++i) slope[i] = z[i] > 0.0f ? 1.0f : 0.0f;  // left derivative: 0 at z == 0
 }
 
+void Relu::secants_at(const float* z, const float* z_ref, const int*, float* secant, long n) const {
+  for (long i = 0; i < n; ++i) {
+    const float y = z[i] > 0.0f ? z[i] : 0.0f, y_ref = z_ref[i] > 0.0f ? z_ref[i] : 0.0f;
+    // One piece: its slope exactly; across the kink no cancellation occurs.
+    secant[i] = (z[i] > 0.0f) == (z_ref[i] > 0.0f) ? (z[i] > 0.0f ? 1.0f : 0.0f) : (y - y_ref) / (z[i] - z_ref[i]);
+  }
+}
+
 std::unique_ptr<Layer> Sigmoid::create(const LayerConfig& config) {
   return std::make_unique<Sigmoid>(config.name(), config.input());
 }

@@ -34,4 +34,20 @@ void Prelu::slopes_at(const float* z, const int* index, float* slope, long n) co
   for (long i = 0; i < n; ++i) slope[i] = z[i] > 0.0f ? 1.0f : a[index[i]];  // left derivative: the slope at 0
 }
 
+void Prelu::secants_at(const float* z, const float* z_ref, const int* index, float* secant, long n) const {
+  const float* a = slopes_.data();
+  for (long i = 0; i < n; ++i) {
+    const bool up = z[i] > 0.0f, up_ref = z_ref[i] > 0.0f;
+    const float slope = a[index[i]];
+    if (up == up_ref) {
+      secant[i] = up ? 1.0f : slope;  // one linear piece: its slope, exactly
+    } else {
+      // Across the kink |Δz| >= |z|, |z0|: no cancellation in the quotient.
+      const float y = up ? z[i] : slope * z[i];
+      const float y_ref = up_ref ? z_ref[i] : slope * z_ref[i];
+      secant[i] = (y - y_ref) / (z[i] - z_ref[i]);
+    }
+  }
+}
+
 }  // namespace deeplift

@@ -30,7 +30,8 @@ ScoreOutputs::ScoreOutputs(ScoreOutputsConfig config) : config_(std::move(config
     predictions_ = std::make_unique<AtomicFile>(prefix + ".predictions.tsv");
     std::FILE* out = predictions_->stream();
     std::fputs("name", out);
-    for (const auto& task : config_.all_tasks) {
+    for (int t : config_.scored) {
+      const std::string& task = config_.all_tasks[t];
       std::fprintf(out, "\t%s.logit", task.c_str());
       if (config_.output != OutputKind::Linear) std::fprintf(out, "\t%s.prob", task.c_str());
       if (config_.has_reference) std::fprintf(out, "\t%s.ref_logit", task.c_str());
@@ -64,7 +65,7 @@ void ScoreOutputs::add_window(const std::string& name, const float* one_hot, con
     const int tasks = static_cast<int>(config_.all_tasks.size());
     const Matrix logit_column = Eigen::Map<const Matrix>(logits, tasks, 1);
     const Matrix probabilities = output_probabilities(logit_column, config_.output);
-    for (int t = 0; t < tasks; ++t) {
+    for (int t : config_.scored) {
       std::fprintf(out, "\t%.9g", logits[t]);
       if (config_.output != OutputKind::Linear) std::fprintf(out, "\t%.9g", probabilities(t, 0));
       if (config_.has_reference) std::fprintf(out, "\t%.9g", ref_logits[t]);

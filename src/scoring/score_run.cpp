@@ -136,6 +136,7 @@ ScoreSummary score_sequences(const ScoreOptions& options, std::ostream& log) {
   config.formats = formats;
   config.all_tasks = model.tasks();
   config.output = model.output();
+  config.scored = tasks;
   for (int t : tasks) config.scored_tasks.push_back(model.tasks()[t]);
   config.has_reference = has_reference;
   config.length = length;

@@ -16,6 +16,13 @@ class ElementwiseLayer : public Layer {
   // f'(z[i]), the left derivative at a kink (as PyTorch: ReLU'(0) = 0).
   virtual void slopes_at(const float* z, const int* index, float* slope, long n) const = 0;
 
+  // Rescale's multiplier Δy/Δz = (f(z) − f(z0))/(z − z0) for |z − z0| >=
+  // kRescaleEpsilon. In float32, f(z) − f(z0) cancels when z is close to z0;
+  // the default evaluates smooth functions there by the slope at the
+  // midpoint (the secant up to O(Δz²)); piecewise-linear subclasses override
+  // with their exact secant.
+  virtual void secants_at(const float* z, const float* z_ref, const int* index, float* secant, long n) const;
+
   // Whole-batch versions ([C, L*count]).
   void activate(const Matrix& z, Matrix& y, int count) const;
   void derivative(const Matrix& z, Matrix& slope, int count) const;

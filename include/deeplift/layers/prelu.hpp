@@ -16,6 +16,7 @@ class Prelu : public ElementwiseLayer {
   static std::unique_ptr<Layer> create(const LayerConfig& config);
   void values_at(const float* z, const int* index, float* y, long n) const override;
   void slopes_at(const float* z, const int* index, float* slope, long n) const override;
+  void secants_at(const float* z, const float* z_ref, const int* index, float* secant, long n) const override;
 
  private:
   Matrix slopes_;  // [C, L], column-major: element index c + C*l

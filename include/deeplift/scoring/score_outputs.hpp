@@ -25,9 +25,10 @@ struct OutputFormats {
 struct ScoreOutputsConfig {
   std::string prefix;
   OutputFormats formats;
-  std::vector<std::string> all_tasks;  // the model's tasks, for predictions
+  std::vector<std::string> all_tasks;  // the model's tasks (softmax needs every logit)
   OutputKind output = OutputKind::Sigmoid;
-  std::vector<std::string> scored_tasks;  // tasks with score files
+  std::vector<int> scored;                // indices into all_tasks of the --tasks
+  std::vector<std::string> scored_tasks;  // their names
   bool has_reference = true;              // write <task>.ref_logit columns
   int length = 0;                         // window length
   std::string description;                // method and reference, for track lines
