@@ -40,8 +40,6 @@ def options(ap):
 
 
 ARGS = script_test.parse_args(__doc__.split("\n\n")[0], options)
-RUN = script_test.Runner("test_score_seqs_vs_reference", ARGS.keep)
-TMP = RUN.tmp
 COMMAND = cli_compare.scorer(ARGS)
 METHODS = ("revealcancel", "rescale", "genomics-default", "grad-input", "ism")
 REFERENCES = ("gc:0.4", "freqs:0.25,0.25,0.25,0.25", "gc:auto", "zeros")
@@ -52,6 +50,8 @@ if COMMAND is None:
     print(f"FAIL score-seqs not built: {os.path.join(ARGS.bin or '(no --bin)', 'score-seqs')} does not exist")
     print("0 passed, 1 failed")
     sys.exit(1)
+RUN = script_test.Runner("test_score_seqs_vs_reference", ARGS.keep)
+TMP = RUN.tmp
 
 MODELS = model_zoo.write_zoo(TMP, source=ARGS.source)
 FASTA = os.path.join(TMP, "random.fa")
@@ -243,4 +243,7 @@ def rescale_guard_and_kinks_through_the_cli():
 
 if __name__ == "__main__":
     print(f"score-seqs: {' '.join(COMMAND)}; {len(RECORDS)} records ({len(ISM_RECORDS)} for ism)", flush=True)
-    sys.exit(RUN.run(only=set(os.environ.get("ONLY", "").split(",")) - {""}))
+    status = RUN.run(only=set(os.environ.get("ONLY", "").split(",")) - {""})
+    print(f"(score-seqs ran {cli_compare.TIMING['runs']} times, {cli_compare.TIMING['seconds']:.0f} s in all)",
+          file=sys.stderr)
+    sys.exit(status)
