@@ -7,9 +7,10 @@ scripts/write-model.py) x every method x the references gc:0.4,
 freqs:0.25,0.25,0.25,0.25, gc:auto and zeros, on a FASTA of random 200 bp
 records (mixed case, N and IUPAC codes, a `chr:start-end` record). Each run's
 predictions.tsv, ohe/contrib/hyp .npz and bedGraph are compared with the
-reference (logits 1e-4 relative / 1e-5 absolute; scores 1e-4 relative to the
-sequence's largest score + 1e-5), the bedGraph's order is checked with
-`sort` and `bedtools merge`, and summation-to-delta is checked from the
+reference (logits 1e-4 relative / 1e-5 absolute; scores 1e-4 relative + 1e-4
+of the record's largest score + 1e-5, widened where float32 rounding itself
+moves the reference: see tests/tools/cli_compare.py), the bedGraph's order is
+checked with `sort` and `bedtools merge`, and summation-to-delta is checked from the
 binary's own outputs. Also: the defaults (revealcancel, gc:0.4), --tasks,
 and the paper's toy cases through the CLI.
 
@@ -40,8 +41,6 @@ def options(ap):
 
 
 ARGS = script_test.parse_args(__doc__.split("\n\n")[0], options)
-RUN = script_test.Runner("test_score_seqs_vs_reference", ARGS.keep)
-TMP = RUN.tmp
 COMMAND = cli_compare.scorer(ARGS)
 METHODS = ("revealcancel", "rescale", "genomics-default", "grad-input", "ism")
 REFERENCES = ("gc:0.4", "freqs:0.25,0.25,0.25,0.25", "gc:auto", "zeros")
@@ -52,6 +51,8 @@ if COMMAND is None:
     print(f"FAIL score-seqs not built: {os.path.join(ARGS.bin or '(no --bin)', 'score-seqs')} does not exist")
     print("0 passed, 1 failed")
     sys.exit(1)
+RUN = script_test.Runner("test_score_seqs_vs_reference", ARGS.keep)
+TMP = RUN.tmp
 
 MODELS = model_zoo.write_zoo(TMP, source=ARGS.source)
 FASTA = os.path.join(TMP, "random.fa")
@@ -111,8 +112,10 @@ def score_and_compare(kind, method, reference, records, fasta, cli_options, task
     if produced != wanted:
         problems.add("files", f"output files {produced}, expected {wanted}")
     if all(os.path.exists(os.path.join(outdir, f)) for f in wanted):
-        cli_compare.check_run(problems, prefix, net, encoded(records), want, method, tasks,
-                              summation=method in SUMMATION and R.summation_exact(net, R.reference_for(reference, encoded(records)[0][1])))
+        # design §4: exact unless a maxpool window sees a varying reference
+        exact = method in SUMMATION and all(R.summation_exact(net, R.reference_for(reference, ohe))
+                                            for _, ohe in encoded(records))
+        cli_compare.check_run(problems, prefix, net, encoded(records), want, method, tasks, summation=exact)
     require(not problems, f"{label}: outputs differ from the reference\n{problems.report()}")
 
 
@@ -243,4 +246,7 @@ def rescale_guard_and_kinks_through_the_cli():
 
 if __name__ == "__main__":
     print(f"score-seqs: {' '.join(COMMAND)}; {len(RECORDS)} records ({len(ISM_RECORDS)} for ism)", flush=True)
-    sys.exit(RUN.run(only=set(os.environ.get("ONLY", "").split(",")) - {""}))
+    status = RUN.run(only=set(os.environ.get("ONLY", "").split(",")) - {""})
+    print(f"(score-seqs ran {cli_compare.TIMING['runs']} times, {cli_compare.TIMING['seconds']:.0f} s in all)",
+          file=sys.stderr)
+    sys.exit(status)

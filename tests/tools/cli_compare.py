@@ -3,11 +3,13 @@ reference implementation; shared by the end-to-end numeric tests."""
 import os
 import re
 import subprocess
+import time
 
 import numpy as np
 
 REGION = re.compile(r"^(.+):(\d+)-(\d+)$")
 MAX_REPORTED = 8
+TIMING = {"runs": 0, "seconds": 0.0}   # time spent inside score-seqs, for the summary line
 # A score's tolerance: 1e-4 relative + 1e-4 of the record's largest |score|
 # + 1e-5, plus ROUNDING_MARGIN times how far the same reference moves that
 # number when run in float32 (large only where the math is ill-conditioned,
@@ -55,7 +57,10 @@ def scorer(args):
 
 def run(command, options, what):
     """Run score-seqs; returns (ok, message)."""
+    start = time.time()
     proc = subprocess.run(command + options, capture_output=True, text=True)
+    TIMING["runs"] += 1
+    TIMING["seconds"] += time.time() - start
     if proc.returncode != 0:
         return False, (f"{what}: score-seqs exited {proc.returncode}\n  command: {' '.join(command + options)}\n"
                        f"  stderr: {proc.stderr.strip()[-2000:]}")
@@ -158,8 +163,12 @@ def check_bedgraph_order(path, data, problems):
         problems.add("order", f"{os.path.basename(path)}: not sorted per `LC_ALL=C sort -k1,1 -k2,2n`; "
                               f"data line {first + 1} is {a[first] if first < len(a) else None!r}, "
                               f"sorted order has {b[first] if first < len(b) else None!r}")
-    merged = subprocess.run(["bedtools", "merge", "-i", path, "-d", "-1", "-c", "4", "-o", "count"],
-                            capture_output=True, text=True)
+    try:
+        merged = subprocess.run(["bedtools", "merge", "-i", path, "-d", "-1", "-c", "4", "-o", "count"],
+                                capture_output=True, text=True)
+    except FileNotFoundError:
+        problems.add("order", "bedtools is not installed (scripts/install-deps installs it)")
+        return
     if merged.returncode != 0:
         problems.add("order", f"{os.path.basename(path)}: bedtools merge failed: {merged.stderr.strip()}")
         return

@@ -9,6 +9,7 @@ tolerances leave room for it. Only what the numeric tests use is supported:
 one window per record (record length = model input length).
 """
 import argparse
+import json
 import os
 import re
 import sys
@@ -49,7 +50,14 @@ def main():
     ap.add_argument("--batch-size", type=int, default=64)
     args = ap.parse_args()
 
-    arch, tensors, _ = safetensors_model.load(args.model)
+    arch, tensors, meta = safetensors_model.load(args.model)
+    if "test_vectors" in meta:   # design §2: checked at load
+        vectors = json.loads(meta["test_vectors"])
+        raw = R.Network(arch, tensors, normalise_softmax=False)
+        got = raw.logits(np.array(vectors["inputs"]))
+        if not np.allclose(got, vectors["logits"], rtol=1e-4, atol=1e-4):
+            print(f"mock score-seqs: {args.model}: test_vectors disagree with the weights", file=sys.stderr)
+            return 2
     net = R.Network(arch, tensors, dtype=np.float32)
     tasks = net.tasks if args.tasks == "all" else args.tasks.split(",")
     task_index = [net.tasks.index(t) for t in tasks]
