@@ -32,7 +32,7 @@ void score(benchmark::State& state, Method method) {
   const Matrix refs = ref.replicate(1, batch);
   for (auto _ : state) {
     scorer.score(x, batch, out);
-    contribution_scores(out.multipliers, x, refs, 200, batch, 3, scores, hypothetical);
+    contribution_scores(out.multipliers, x, refs, 200, batch, 3, scores, &hypothetical);
     benchmark::DoNotOptimize(scores.data());
   }
   state.SetItemsProcessed(state.iterations() * batch);

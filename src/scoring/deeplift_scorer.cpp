@@ -74,18 +74,18 @@ void DeepLiftScorer::backward(int count, BatchScores& out) {
 }
 
 void contribution_scores(const Matrix& multipliers, const Matrix& input, const Matrix& references, int length,
-                         int count, int tasks, Matrix& scores, Matrix& hypothetical) {
+                         int count, int tasks, Matrix& scores, Matrix* hypothetical) {
   const long block = static_cast<long>(length) * count;  // positions of one task block
   scores.resize(length, static_cast<long>(count) * tasks);
-  hypothetical.resize(4, block * tasks);
+  if (hypothetical) hypothetical->resize(4, block * tasks);
   const Matrix delta = input - references;
   for (int t = 0; t < tasks; ++t) {
     const auto m = multipliers.middleCols(t * block, block);
     // One row per position of the batch: Σ_c m·Δx and Σ_c ref·m.
-    const Eigen::RowVectorXf s = (m.array() * delta.array()).colwise().sum();
+    Eigen::Map<Eigen::RowVectorXf>(scores.data() + t * block, block) = (m.array() * delta.array()).colwise().sum();
+    if (!hypothetical) continue;
     const Eigen::RowVectorXf expected = (m.array() * references.array()).colwise().sum();
-    Eigen::Map<Eigen::RowVectorXf>(scores.data() + t * block, block) = s;
-    hypothetical.middleCols(t * block, block) = m.rowwise() - expected;
+    hypothetical->middleCols(t * block, block) = m.rowwise() - expected;
   }
 }
 

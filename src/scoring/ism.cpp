@@ -59,12 +59,12 @@ void IsmScorer::score(const Matrix& input, int count, BatchScores& out) {
   flush();
 }
 
-void ism_scores(const Matrix& differences, int length, int count, int tasks, Matrix& scores, Matrix& hypothetical) {
+void ism_scores(const Matrix& differences, int length, int count, int tasks, Matrix& scores, Matrix* hypothetical) {
   const long block = static_cast<long>(length) * count;
   scores.resize(length, static_cast<long>(count) * tasks);
   const Eigen::RowVectorXf mean = differences.colwise().mean();
   Eigen::Map<Eigen::RowVectorXf>(scores.data(), block * tasks) = -mean;
-  hypothetical = differences.rowwise() - mean;
+  if (hypothetical) *hypothetical = differences.rowwise() - mean;
 }
 
 }  // namespace deeplift

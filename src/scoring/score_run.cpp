@@ -121,6 +121,8 @@ ScoreSummary score_sequences(const ScoreOptions& options, std::ostream& log) {
   const int threads = options.threads > 0 ? options.threads : omp_get_num_procs();
   // A batch holds whole windows with all their references.
   const int batch_windows = std::max(1, options.batch_size / per_window);
+  // Hypothetical contributions only go to npz files.
+  const bool want_hypothetical = formats.npz;
   const long chunk_windows = static_cast<long>(batch_windows) * threads * 4;
 
   ScoreSummary summary;
@@ -229,7 +231,7 @@ ScoreSummary score_sequences(const ScoreOptions& options, std::ostream& log) {
     chunk_logits.resize(all_tasks, window_count);
     chunk_ref_logits.resize(all_tasks, window_count);
     chunk_scores.resize(length, window_count * task_count);
-    chunk_hypothetical.resize(4, window_count * task_count * length);
+    if (want_hypothetical) chunk_hypothetical.resize(4, window_count * task_count * length);
 
     const long batches = (window_count + batch_windows - 1) / batch_windows;
     std::exception_ptr failure;
@@ -249,7 +251,8 @@ ScoreSummary score_sequences(const ScoreOptions& options, std::ostream& log) {
                 chunk_input.middleCols((first + n) * block, block);
         if (method == Method::Ism) {
           worker.ism->score(worker.input, pairs, worker.batch);
-          ism_scores(worker.batch.multipliers, length, pairs, task_count, worker.scores, worker.hypothetical);
+          ism_scores(worker.batch.multipliers, length, pairs, task_count, worker.scores,
+                     want_hypothetical ? &worker.hypothetical : nullptr);
         } else {
           if (reference.shared()) {
             if (worker.references.cols() != pairs * block) worker.references = shared_reference.replicate(1, pairs);
@@ -275,7 +278,7 @@ ScoreSummary score_sequences(const ScoreOptions& options, std::ostream& log) {
               worker.deeplift->score(worker.input, worker.references, pairs, worker.batch);
           }
           contribution_scores(worker.batch.multipliers, worker.input, worker.references, length, pairs, task_count,
-                              worker.scores, worker.hypothetical);
+                              worker.scores, want_hypothetical ? &worker.hypothetical : nullptr);
         }
         // Average over each window's references into the chunk's results.
         const float inverse = 1.0f / static_cast<float>(per_window);
@@ -288,6 +291,7 @@ ScoreSummary score_sequences(const ScoreOptions& options, std::ostream& log) {
           for (int t = 0; t < task_count; ++t) {
             const long column = static_cast<long>(t) * pairs + pair0;
             chunk_scores.col(w * task_count + t) = worker.scores.middleCols(column, per_window).rowwise().sum() * inverse;
+            if (!want_hypothetical) continue;
             auto hyp = chunk_hypothetical.middleCols((w * task_count + t) * block, block);
             hyp = worker.hypothetical.middleCols(column * block, block);
             for (int k = 1; k < per_window; ++k) hyp += worker.hypothetical.middleCols((column + k) * block, block);
@@ -311,7 +315,7 @@ ScoreSummary score_sequences(const ScoreOptions& options, std::ostream& log) {
       outputs.add_window(name, chunk_input.data() + w * 4 * length, chunk_logits.col(w).data(),
                          has_reference ? chunk_ref_logits.col(w).data() : nullptr,
                          chunk_scores.col(w * task_count).data(),
-                         chunk_hypothetical.data() + w * task_count * 4 * length);
+                         want_hypothetical ? chunk_hypothetical.data() + w * task_count * 4 * length : nullptr);
       averaging = &current;
       average.add(start, chunk_scores.col(w * task_count).data(), length);
       if (++current.written == current.starts.size()) {

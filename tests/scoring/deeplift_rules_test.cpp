@@ -144,7 +144,7 @@ TEST(LinearModel, ContributionsEqualWeightTimesDeltaExactly) {
     BatchScores out;
     scorer.score(x, 1, out);
     Matrix scores, hypothetical;
-    contribution_scores(out.multipliers, x, ref, length, 1, 2, scores, hypothetical);
+    contribution_scores(out.multipliers, x, ref, length, 1, 2, scores, &hypothetical);
     for (int t = 0; t < 2; ++t)
       for (int l = 0; l < length; ++l) {
         double expected = 0;

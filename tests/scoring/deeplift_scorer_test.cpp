@@ -58,7 +58,7 @@ TEST(DeepLiftScorer, SummationToDeltaForGcReferences) {
       BatchScores out;
       scorer.score(x, count, out);
       Matrix scores, hypothetical;
-      contribution_scores(out.multipliers, x, ref.replicate(1, count), 200, count, 3, scores, hypothetical);
+      contribution_scores(out.multipliers, x, ref.replicate(1, count), 200, count, 3, scores, &hypothetical);
       for (int t = 0; t < 3; ++t)
         for (int n = 0; n < count; ++n) {
           const double expected = static_cast<double>(logits(t, n)) - ref_logits(t, 0);
@@ -80,7 +80,7 @@ TEST(DeepLiftScorer, PerSequenceReferencesGiveSummationToDelta) {
   BatchScores out;
   scorer.score(x, refs, 6, out);
   Matrix scores, hypothetical;
-  contribution_scores(out.multipliers, x, refs, 200, 6, 2, scores, hypothetical);
+  contribution_scores(out.multipliers, x, refs, 200, 6, 2, scores, &hypothetical);
   const Matrix logits = model.logits(x, 6), ref_logits = model.logits(refs, 6);
   const int task_of[2] = {2, 0};
   for (int t = 0; t < 2; ++t)

@@ -26,7 +26,7 @@ TEST(IntegratedGradients, ManyStepsSatisfyCompleteness) {
   BatchScores out;
   scorer.score(x, ref, 1, out);
   Matrix scores, hypothetical;
-  contribution_scores(out.multipliers, x, ref, 200, 1, 3, scores, hypothetical);
+  contribution_scores(out.multipliers, x, ref, 200, 1, 3, scores, &hypothetical);
   const Matrix logits = model.logits(x, 1), ref_logits = model.logits(ref, 1);
   for (int t = 0; t < 3; ++t) {
     const double delta = static_cast<double>(logits(t, 0)) - ref_logits(t, 0);

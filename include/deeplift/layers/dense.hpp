@@ -34,7 +34,8 @@ class Dense : public Layer {
 
   Matrix weight_;  // [out, in]
   Vector bias_;
-  Matrix weight_positive_, weight_negative_;
+  Matrix weight_abs_t_;  // |W|ᵀ, for the linear rule's split multipliers
+  Matrix split_weight_;  // [[W⁺, W⁻], [W⁻, W⁺]]: Δz⁺ and Δz⁻ in one GEMM
 };
 
 }  // namespace deeplift
