@@ -21,22 +21,6 @@ import tempfile
 
 import numpy as np
 
-ARCH = {
-    "input": {"alphabet": "ACGT", "length": 200},
-    "tasks": ["both", "gata1", "tal1"],
-    "output": "sigmoid",
-    "layers": [
-        {"type": "conv1d", "name": "conv1", "in_channels": 4, "out_channels": 20, "kernel_size": 15},
-        {"type": "prelu", "name": "act1"},
-        {"type": "maxpool1d", "kernel_size": 50, "stride": 50},
-        {"type": "flatten"},
-        {"type": "dense", "name": "fc1", "in_features": 60, "out_features": 200},
-        {"type": "relu"},
-        {"type": "dense", "name": "fc2", "in_features": 200, "out_features": 200},
-        {"type": "relu"},
-        {"type": "dense", "name": "out", "in_features": 200, "out_features": 3},
-    ],
-}
 
 failures = []
 passes = 0
@@ -85,9 +69,10 @@ def main():
     merge = os.path.join(args.bin, "merge-tracks")
     work = tempfile.mkdtemp(prefix="deeplift_genome_")
     try:
-        arch = os.path.join(work, "arch.json")
-        with open(arch, "w") as f:
-            json.dump(ARCH, f)
+        # The design §2 example architecture, as the bundled example uses it.
+        arch = os.path.join(args.source, "data", "archs", "example-random.json")
+        with open(arch) as f:
+            tasks = json.load(f)["tasks"]
         model = os.path.join(work, "model.safetensors")
         run("/usr/bin/python3", os.path.join(args.source, "scripts", "write-model.py"), arch, model, "--seed", 5)
         run(os.path.join(args.source, "scripts", "make-example-genome"), work)
@@ -106,7 +91,7 @@ def main():
         with open(f"{work}/regions.fa", "w") as f:
             f.write(extracted)
         run(score, *common, "--fasta", f"{work}/regions.fa", "--out", f"{work}/fasta", "--formats", "bedgraph")
-        for task in ARCH["tasks"]:
+        for task in tasks:
             a = read_bedgraph(f"{work}/bed.{task}.bedGraph")
             b = read_bedgraph(f"{work}/fasta.{task}.bedGraph")
             check(max_difference(a, b) <= 1e-6, f"genome/bed and FASTA scores agree for {task}")
@@ -180,7 +165,7 @@ def main():
             config = os.path.join(work, "workflow.yaml")
             with open(config, "w") as f:
                 json.dump({"bin": os.path.abspath(args.bin), "model": model, "genome": genome, "bed": peaks,
-                           "out": f"{work}/snake/peaks", "tasks": ARCH["tasks"], "shards": 3,
+                           "out": f"{work}/snake/peaks", "tasks": tasks, "shards": 3,
                            "options": "--method revealcancel --reference gc:0.4"}, f)
             run("snakemake", "-s", os.path.join(args.source, "workflow", "Snakefile"), "--configfile", config,
                 "--cores", 2, "--quiet", "--directory", work)
