@@ -115,8 +115,8 @@ def output_function(records, requested):
             raise ConversionError(f"{rec['what']}: softmax is supported only as the output function")
     if found:
         if requested and requested != found:
-            raise ConversionError(f"the model ends in {records[-1]['what']} ({found}) but --output {requested} "
-                                  "was given")
+            raise ConversionError(f"the model's output function is {found} ({records[-1]['what']}) but "
+                                  f"--output {requested} was given")
         return records[:-1], found
     return records, requested
 

@@ -207,6 +207,28 @@ def _constant(node, a, inputs):
     raise EvalError("Constant without a value")
 
 
+def _constant_of_shape(node, a, inputs):
+    value = numpy_helper.to_array(a["value"]).reshape(-1) if "value" in a else np.zeros(1)
+    return [np.full([int(n) for n in inputs[0].reshape(-1)], value[0], dtype=value.dtype)]
+
+
+def _slice(node, a, inputs):
+    x = inputs[0]
+    if "starts" in a:   # opset < 10: attributes
+        starts, ends, axes, steps = a["starts"], a["ends"], a.get("axes"), None
+    else:
+        starts, ends = inputs[1].reshape(-1), inputs[2].reshape(-1)
+        axes = inputs[3].reshape(-1) if len(inputs) > 3 and inputs[3] is not None else None
+        steps = inputs[4].reshape(-1) if len(inputs) > 4 and inputs[4] is not None else None
+    axes = range(len(starts)) if axes is None else axes
+    steps = [1] * len(starts) if steps is None else steps
+    index = [slice(None)] * x.ndim
+    for start, end, axis, step in zip(starts, ends, axes, steps):
+        # Python slices clamp like ONNX; INT64 extremes stand for "to the end"
+        index[int(axis)] = slice(int(start), int(end), int(step))
+    return [x[tuple(index)]]
+
+
 def _cast(node, a, inputs):
     dtype = helper.tensor_dtype_to_np_dtype(a["to"]) if hasattr(helper, "tensor_dtype_to_np_dtype") else None
     if dtype is None:
@@ -229,6 +251,8 @@ OPS = {
     "Dropout": lambda n, a, i: [i[0], np.ones(i[0].shape, dtype=bool)],
     "Constant": _constant,
     "Cast": _cast,
+    "ConstantOfShape": _constant_of_shape,
+    "Slice": _slice,
     "Shape": lambda n, a, i: [np.array(i[0].shape, dtype=np.int64)[a.get("start", 0):a.get("end")]],
     "Gather": lambda n, a, i: [np.take(i[0], i[1].astype(np.int64), axis=a.get("axis", 0))],
     "Concat": lambda n, a, i: [np.concatenate([np.atleast_1d(x) for x in i], axis=a["axis"])],

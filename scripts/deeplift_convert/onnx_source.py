@@ -74,11 +74,15 @@ class Data:
 
 
 class OnnxSource:
+    """A graph ready for conversion: records(length) and logits(inputs, tap)."""
+
+    MISMATCH = "This is a converter bug; please report it with the model"
+
     def __init__(self, path, length=None, channels_last=False):
         try:
             self.model = onnx.load(path)
         except Exception as exc:  # protobuf's DecodeError and friends
-            raise ConversionError(f"'{path}' is not an ONNX model ({exc})") from None
+            raise ConversionError(f"not an ONNX model ({exc})") from None
         self.graph = self.model.graph
         self.opset = onnx_eval.opset_version(self.model)
         self.consts = onnx_eval.initializers(self.graph)
@@ -156,6 +160,13 @@ class OnnxSource:
             except onnx_eval.EvalError as exc:
                 raise ConversionError(f"{label}: can't fold this constant computation: {exc}") from None
             self.consts.update(zip(node.output, values))
+            return
+        if node.op_type == "Shape" and len(on_chain) == 1:
+            # Exporters compute Reshape targets as Shape → Gather/Slice → Concat. The batch size
+            # is left as -1, which is what such a target means by it ("whatever is left").
+            a = onnx_eval.attributes(node)
+            shape = np.array([-1] + list(self.data[on_chain[0]].shape), dtype=np.int64)
+            self.consts[node.output[0]] = shape[a.get("start", 0):a.get("end")]
             return
         handler = getattr(self, "_op_" + node.op_type, None)
         if handler is None or node.domain not in ("", "ai.onnx"):
@@ -381,6 +392,8 @@ class OnnxSource:
         for axis in range(rank):
             if (axis == 0 or x.labels[axis - 1] != "L") and (pads[axis] or pads[axis + rank]):
                 self._fail(f"pads {pads} pad an axis other than the length")
+        if not any(pads):
+            return x.relabel(x.labels, pad=x.pad)   # exporters emit no-op Pads (torch's AvgPool1d)
         axis = 1 + x.labels.index("L")
         before = x.pad or (0, 0)
         return x.relabel(x.labels, pad=(before[0] + pads[axis], before[1] + pads[axis + rank]))
@@ -575,9 +588,12 @@ class OnnxSource:
 
     def logits(self, inputs, tap):
         """Value `tap` of the graph evaluated in numpy on one-hot inputs [N, 4, L]."""
-        feeds = {self.input_name: self.input.from_canonical(np.asarray(inputs, dtype=np.float64))}
-        try:
-            values = onnx_eval.evaluate(self.model, feeds)
-        except onnx_eval.EvalError as exc:
-            raise ConversionError(f"evaluating the graph: {exc}") from None
-        return values[tap].reshape(len(inputs), -1)
+        feeds = self.input.from_canonical(np.asarray(inputs, dtype=np.float64))
+        out = []
+        for x in feeds:  # one at a time: exporters may fix the batch size at 1
+            try:
+                values = onnx_eval.evaluate(self.model, {self.input_name: x[None]})
+            except (onnx_eval.EvalError, ValueError) as exc:
+                raise ConversionError(f"evaluating the graph: {exc}") from None
+            out.append(values[tap].reshape(-1))
+        return np.stack(out)

@@ -9,18 +9,19 @@ the module's own forward pass, catch a forward() that does anything else.
 import collections
 import collections.abc
 import copy
+import warnings
 
 import numpy as np
 import torch
 from torch import nn
 
-from .common import ConversionError, padding_name, pool_length
+from .common import ConversionError, padding_name, pool_length, same_padding
 
-SUPPORTED = ("Conv1d, Linear, BatchNorm1d, PReLU, LeakyReLU, ReLU, Sigmoid, Tanh, MaxPool1d, AvgPool1d, "
+SUPPORTED = ("Conv1d (after an optional zero ConstantPad1d), Linear, BatchNorm1d, PReLU, LeakyReLU, ReLU, Sigmoid, Tanh, MaxPool1d, AvgPool1d, "
              "AdaptiveMaxPool1d, AdaptiveAvgPool1d, Flatten, Dropout, Identity, Softmax, LogSoftmax")
 SKIPPED = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.AlphaDropout, nn.Identity)
 ELEMENTWISE = {nn.ReLU: "relu", nn.Sigmoid: "sigmoid", nn.Tanh: "tanh"}
-LEAF_TYPES = (nn.Conv1d, nn.Linear, nn.BatchNorm1d, nn.PReLU, nn.LeakyReLU, nn.MaxPool1d, nn.AvgPool1d,
+LEAF_TYPES = (nn.ConstantPad1d, nn.Conv1d, nn.Linear, nn.BatchNorm1d, nn.PReLU, nn.LeakyReLU, nn.MaxPool1d, nn.AvgPool1d,
               nn.AdaptiveMaxPool1d, nn.AdaptiveAvgPool1d, nn.Flatten, nn.Softmax, nn.LogSoftmax) \
     + tuple(ELEMENTWISE) + SKIPPED
 
@@ -47,7 +48,8 @@ def _leaves(module, prefix=""):
         yield from _leaves(child, f"{prefix}.{name}" if prefix else name)
 
 
-def _conv(m, shape, what):
+def _conv(m, shape, what, extra=(0, 0)):
+    """extra: (left, right) zero padding of ConstantPad1d modules right before it."""
     if len(shape) != 2:
         raise ConversionError(f"{what}: needs a [channels, length] input, gets {list(shape)}")
     if m.groups != 1:
@@ -57,11 +59,13 @@ def _conv(m, shape, what):
     if m.in_channels != shape[0]:
         raise ConversionError(f"{what}: in_channels {m.in_channels} but its input has {shape[0]} channels")
     k, s, d = m.kernel_size[0], m.stride[0], m.dilation[0]
-    if isinstance(m.padding, str):
-        padding = m.padding  # torch allows 'same' only with stride 1, where it is design §2's rule
+    if m.padding == "valid":
+        own = (0, 0)
+    elif m.padding == "same":  # torch allows it only with stride 1, where it is design §2's rule
+        own = same_padding(shape[1] + sum(extra), k, s, d)
     else:
-        p = _single(m.padding, what, "padding")
-        padding = padding_name((p, p), shape[1], k, s, d, what)
+        own = (_single(m.padding, what, "padding"),) * 2
+    padding = padding_name((own[0] + extra[0], own[1] + extra[1]), shape[1], k, s, d, what)
     weight = _array(m.weight)
     bias = _array(m.bias) if m.bias is not None else np.zeros(weight.shape[0])
     return [{"type": "conv1d", "weight": weight, "bias": bias, "stride": s, "dilation": d, "padding": padding}]
@@ -71,6 +75,9 @@ def _linear(m, shape, what):
     if len(shape) != 1:
         raise ConversionError(f"{what}: applied to a {list(shape)} activation it acts on the last axis only; "
                               "design §2 needs nn.Flatten() before a Linear layer")
+    if m.in_features != shape[0]:
+        raise ConversionError(f"{what}: in_features {m.in_features} but its input has {shape[0]} features "
+                              "(is --length right?)")
     weight = _array(m.weight)
     bias = _array(m.bias) if m.bias is not None else np.zeros(weight.shape[0])
     return [{"type": "dense", "weight": weight, "bias": bias}]
@@ -160,17 +167,40 @@ def _leaf(m, shape, what):
 class TorchSource:
     """A model ready for conversion: records(length) and logits(inputs, tap)."""
 
+    MISMATCH = ("The module's forward() probably does more than run its layers in registration order "
+                "(functional activations, skip connections, reordered calls)")
+
     def __init__(self, module):
         torch.set_grad_enabled(False)
+        warnings.filterwarnings("ignore", category=UserWarning)  # torch's performance notes are noise here
         # float64 copy: the source logits in the test vectors are as exact as possible
         self.net = copy.deepcopy(module).double().eval()
 
     def records(self, length):
         x = torch.zeros((1, 4, length), dtype=torch.float64)
         out = []
+        pad, unpadded = None, None   # ConstantPad1d waiting for its Conv1d
         for path, m in _leaves(self.net):
             what = f"module '{path or '(top level)'}' ({type(m).__name__})"
-            recs = _leaf(m, tuple(x.shape[1:]), what)
+            shape = tuple(x.shape[1:])
+            if isinstance(m, nn.ConstantPad1d):
+                left, right = m.padding
+                if m.value != 0 or left < 0 or right < 0 or len(shape) != 2:
+                    raise ConversionError(f"{what}: only zero padding of a [channels, length] activation "
+                                          "right before a Conv1d is supported")
+                if pad is None:
+                    pad, unpadded = (0, 0), shape
+                pad = (pad[0] + left, pad[1] + right)
+                x = m(x)
+                continue
+            if pad is not None:
+                if not isinstance(m, nn.Conv1d):
+                    raise ConversionError(f"{what} follows a ConstantPad1d; padding is supported only "
+                                          "right before a Conv1d")
+                recs = _conv(m, unpadded, what, pad)
+                pad = None
+            else:
+                recs = _leaf(m, shape, what)
             for rec in recs:
                 rec.update(what=what, tap=m)
             out += recs
@@ -178,6 +208,8 @@ class TorchSource:
                 x = m(x)
             except Exception as exc:  # shapes the walk did not foresee: name the module
                 raise ConversionError(f"{what}: fails on a {list(x.shape[1:])} input ({exc})") from None
+        if pad is not None:
+            raise ConversionError("the model ends in a ConstantPad1d")
         return out
 
     def logits(self, inputs, tap):
@@ -201,7 +233,7 @@ def load(path):
     try:
         obj = torch.load(path, map_location="cpu")
     except (AttributeError, ModuleNotFoundError) as exc:
-        raise ConversionError(f"can't unpickle '{path}': {exc}. A whole saved module needs its class "
+        raise ConversionError(f"can't unpickle it: {exc}. A whole saved module needs its class "
                               "importable (add its directory to PYTHONPATH), or save the state_dict and "
                               "pass --arch") from None
     if isinstance(obj, nn.Module):
@@ -212,7 +244,7 @@ def load(path):
                 obj = obj[key]
         if all(isinstance(v, torch.Tensor) for v in obj.values()):
             return collections.OrderedDict(obj)
-    raise ConversionError(f"'{path}' holds a {type(obj).__name__}, not an nn.Module or a state_dict")
+    raise ConversionError(f"holds a {type(obj).__name__}, not an nn.Module or a state_dict")
 
 
 def from_state_dict(state, arch):
