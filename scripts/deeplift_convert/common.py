@@ -122,13 +122,15 @@ def output_function(records, requested):
 
 
 def build(records, length, tasks, output):
-    """(architecture, [(tensor name, float32 array)], tap of the logits):
+    """(architecture, [(tensor name, float32 array)], tap of the logits, note or None):
     folds, names layers (conv1…, act1…, fc1…, the last dense 'out') and checks
     the result with write-model.py's own shape walk."""
     records = fold_affine(records)
     records, output = output_function(records, output)
+    note = None
     if output is None:
-        output = "sigmoid"
+        output = "sigmoid"  # the loader's default too; said out loud, as the model did not say
+        note = "the model has no final Sigmoid/Softmax: output sigmoid assumed (--output to choose)"
     if not records or records[-1]["type"] != "dense":
         last = records[-1]["what"] if records else "nothing"
         raise ConversionError(f"the model must end in a dense (Linear/Gemm/MatMul) layer giving the logits; "
@@ -183,7 +185,7 @@ def build(records, length, tasks, output):
     except write_model.ArchError as exc:
         raise ConversionError(f"the converted layers do not chain: {exc} "
                               f"(layers: {', '.join(r['what'] for r in records)})") from None
-    return write_model.stored_architecture(arch), stored, records[-1]["tap"]
+    return write_model.stored_architecture(arch), stored, records[-1]["tap"], note
 
 
 def random_inputs(length, count=3, seed=0):
