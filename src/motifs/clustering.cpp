@@ -5,6 +5,10 @@
 #include <numeric>
 #include <stdexcept>
 
+#ifdef __AVX__
+#include <immintrin.h>
+#endif
+
 namespace deeplift {
 
 double continuous_jaccard(const float* a, const float* b, std::size_t n) {
@@ -71,6 +75,46 @@ void normalise(float* features, int width) {
     }
 }
 
+// Numerator and denominator of the continuous Jaccard of `columns` feature
+// columns x and y, y's contribution rows scaled by scale_c and its
+// hypothetical rows by scale_h. This is the inner loop of the clustering
+// (every seqlet x every prototype x every shift and strand); a column is
+// 8 floats, one AVX register.
+void jaccard_terms(const float* x, const float* y, float scale_c, float scale_h, int columns, float& num, float& den) {
+#ifdef __AVX__
+  const __m256 scale = _mm256_setr_ps(scale_c, scale_c, scale_c, scale_c, scale_h, scale_h, scale_h, scale_h);
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  __m256 nums = _mm256_setzero_ps(), dens = _mm256_setzero_ps();
+  for (int j = 0; j < columns; ++j) {
+    const __m256 a = _mm256_loadu_ps(x + j * kRows);
+    const __m256 b = _mm256_mul_ps(_mm256_loadu_ps(y + j * kRows), scale);
+    const __m256 abs_a = _mm256_andnot_ps(sign, a), abs_b = _mm256_andnot_ps(sign, b);
+    // min(|a|,|b|) carries the sign of a*b: the XOR of the two sign bits
+    // (when either is 0 the minimum is 0 and its sign does not matter).
+    const __m256 signed_low = _mm256_xor_ps(_mm256_min_ps(abs_a, abs_b), _mm256_and_ps(_mm256_xor_ps(a, b), sign));
+    nums = _mm256_add_ps(nums, signed_low);
+    dens = _mm256_add_ps(dens, _mm256_max_ps(abs_a, abs_b));
+  }
+  alignas(32) float n[8], d[8];
+  _mm256_store_ps(n, nums);
+  _mm256_store_ps(d, dens);
+  num = ((n[0] + n[1]) + (n[2] + n[3])) + ((n[4] + n[5]) + (n[6] + n[7]));
+  den = ((d[0] + d[1]) + (d[2] + d[3])) + ((d[4] + d[5]) + (d[6] + d[7]));
+#else
+  float nums[kRows] = {}, dens[kRows] = {};
+  for (int j = 0; j < columns; ++j)
+    for (int r = 0; r < kRows; ++r) {
+      const float a = x[j * kRows + r];
+      const float b = y[j * kRows + r] * (r < 4 ? scale_c : scale_h);
+      const float low = std::min(std::fabs(a), std::fabs(b));
+      nums[r] += (a * b < 0.0f) ? -low : low;
+      dens[r] += std::max(std::fabs(a), std::fabs(b));
+    }
+  num = ((nums[0] + nums[1]) + (nums[2] + nums[3])) + ((nums[4] + nums[5]) + (nums[6] + nums[7]));
+  den = ((dens[0] + dens[1]) + (dens[2] + dens[3])) + ((dens[4] + dens[5]) + (dens[6] + dens[7]));
+#endif
+}
+
 // Reverse complement of a feature matrix: columns reversed, A<->T, C<->G.
 std::vector<float> reverse_features(const std::vector<float>& f, int width) {
   std::vector<float> out(f.size());
@@ -80,22 +124,33 @@ std::vector<float> reverse_features(const std::vector<float>& f, int width) {
 }
 
 // Jaccard of two frames of `width` columns with b shifted by `shift`
-// columns (b's column j on a's column j + shift); columns outside the
+// columns (b's column j on a's column j + shift). Entries outside the
 // overlap count against the similarity through the denominator, as when
-// TF-MoDISco pads with zeros.
-double padded_jaccard(const std::vector<float>& a, const std::vector<float>& b, int width, int shift) {
-  double num = 0.0, den = 0.0;
-  for (int j = -std::abs(shift); j < width + std::abs(shift); ++j) {
-    const int ja = j, jb = j - shift;
-    for (int r = 0; r < kRows; ++r) {
-      const float x = (ja >= 0 && ja < width) ? a[ja * kRows + r] : 0.0f;
-      const float y = (jb >= 0 && jb < width) ? b[jb * kRows + r] : 0.0f;
-      const double low = std::min(std::fabs(x), std::fabs(y));
-      num += (x * y < 0.0f) ? -low : low;
-      den += std::max(std::fabs(x), std::fabs(y));
-    }
+// TF-MoDISco pads with zeros: they add their |value| (the other side's being
+// 0), i.e. the part of each L1 norm (`norm_a`, `norm_b`) not in the overlap.
+double padded_jaccard(const float* a, double norm_a, const float* b, double norm_b, int width, int shift) {
+  const int lo = std::max(0, shift), hi = std::min(width, width + shift);
+  const float* x = a + lo * kRows;
+  const float* y = b + (lo - shift) * kRows;
+  const int n = std::max(0, hi - lo) * kRows;
+  float num = 0.0f, den = 0.0f, in_a = 0.0f, in_b = 0.0f;
+#pragma omp simd reduction(+ : num, den, in_a, in_b)
+  for (int e = 0; e < n; ++e) {
+    const float ax = std::fabs(x[e]), ay = std::fabs(y[e]);
+    const float low = std::min(ax, ay);
+    num += (x[e] * y[e] < 0.0f) ? -low : low;
+    den += std::max(ax, ay);
+    in_a += ax;
+    in_b += ay;
   }
-  return den > 0.0 ? num / den : 0.0;
+  const double total = den + std::max(0.0, norm_a - in_a) + std::max(0.0, norm_b - in_b);
+  return total > 0.0 ? num / total : 0.0;
+}
+
+double l1_norm(const std::vector<float>& f) {
+  double sum = 0.0;
+  for (float v : f) sum += std::fabs(v);
+  return sum;
 }
 
 class Clusterer {
@@ -136,6 +191,7 @@ class Clusterer {
 
   std::vector<Motif> run() {
     seed();
+    drop_small();
     merge();
     for (int round = 0; round < options_.rounds; ++round) {
       reassign();
@@ -164,17 +220,9 @@ class Clusterer {
       for (int k = 0; k <= 2 * shift_; ++k) {
         const float nc = prefix[2 * (k + width_)] - prefix[2 * k];
         const float nh = prefix[2 * (k + width_) + 1] - prefix[2 * k + 1];
-        const float scale[2] = {nc > 0.0f ? 1.0f / nc : 0.0f, nh > 0.0f ? 1.0f / nh : 0.0f};
-        const float* q = w + k * kRows;
+        const float scale_c = nc > 0.0f ? 1.0f / nc : 0.0f, scale_h = nh > 0.0f ? 1.0f / nh : 0.0f;
         float num = 0.0f, den = 0.0f;
-        for (int j = 0; j < width_; ++j)
-          for (int r = 0; r < kRows; ++r) {
-            const float x = p[j * kRows + r];
-            const float y = q[j * kRows + r] * scale[r / 4];
-            const float low = std::min(std::fabs(x), std::fabs(y));
-            num += (x * y < 0.0f) ? -low : low;
-            den += std::max(std::fabs(x), std::fabs(y));
-          }
+        jaccard_terms(p, w + k * kRows, scale_c, scale_h, width_, num, den);
         const double similarity = den > 0.0f ? num / den : 0.0;
         if (similarity > best.similarity) {
           best.similarity = similarity;
@@ -284,39 +332,56 @@ class Clusterer {
     for (long i = 0; i < n; ++i)
       if (owner[i] >= 0 && best[i].similarity >= options_.join_similarity)
         next[owner[i]].members.push_back(member(static_cast<std::size_t>(i), best[i]));
-    // A cluster that attracts nothing beyond its own seed is noise.
-    const std::size_t keep = static_cast<std::size_t>(std::max(1, std::min(2, options_.min_seqlets)));
     clusters_.clear();
     for (Cluster& c : next) {
-      if (c.members.size() < keep) continue;
+      if (c.members.empty()) continue;
       rebuild(c);
       recentre(c);
       clusters_.push_back(std::move(c));
     }
+    drop_small();
+  }
+
+  // A cluster that attracts nothing beyond its own seed is noise (unless
+  // single-seqlet motifs were asked for); dropping it early also keeps the
+  // number of prototypes every seqlet is compared with small.
+  void drop_small() {
+    if (options_.min_seqlets < 2) return;
+    clusters_.erase(std::remove_if(clusters_.begin(), clusters_.end(),
+                                   [](const Cluster& c) { return c.members.size() < 2; }),
+                    clusters_.end());
   }
 
   // A prototype reduced to its informative core: columns whose contribution
   // falls below trim_fraction of the largest are zeroed (TF-MoDISco compares
   // trimmed patterns when merging), so the averaged-out noise of the flanks
-  // does not decide whether two clusters hold the same motif.
-  std::vector<float> core(const std::vector<float>& proto) const {
+  // does not decide whether two clusters hold the same motif. Both
+  // orientations are kept for the comparisons.
+  struct Core {
+    std::vector<float> forward, reverse;
+    double norm = 0.0;
+  };
+
+  Core core(const std::vector<float>& proto) const {
     std::vector<float> importance(width_, 0.0f);
     for (int j = 0; j < width_; ++j)
       for (int r = 0; r < 4; ++r) importance[j] += std::fabs(proto[j * kRows + r]);
     const float cut = static_cast<float>(options_.trim_fraction) * *std::max_element(importance.begin(), importance.end());
-    std::vector<float> out = proto;
+    Core out;
+    out.forward = proto;
     for (int j = 0; j < width_; ++j)
-      if (importance[j] < cut) std::fill(out.begin() + j * kRows, out.begin() + (j + 1) * kRows, 0.0f);
-    normalise(out.data(), width_);
+      if (importance[j] < cut) std::fill(out.forward.begin() + j * kRows, out.forward.begin() + (j + 1) * kRows, 0.0f);
+    normalise(out.forward.data(), width_);
+    out.reverse = reverse_features(out.forward, width_);
+    out.norm = l1_norm(out.forward);
     return out;
   }
 
-  double prototype_similarity(const Cluster& a, const Cluster& b) const {
-    const std::vector<float> x = core(a.proto), y = core(b.proto);
-    const std::vector<float> reversed = reverse_features(y, width_);
+  double core_similarity(const Core& a, const Core& b) const {
     double best = -2.0;
     for (int shift = -shift_; shift <= shift_; ++shift)
-      best = std::max({best, padded_jaccard(x, y, width_, shift), padded_jaccard(x, reversed, width_, shift)});
+      best = std::max({best, padded_jaccard(a.forward.data(), a.norm, b.forward.data(), b.norm, width_, shift),
+                       padded_jaccard(a.forward.data(), a.norm, b.reverse.data(), b.norm, width_, shift)});
     return best;
   }
 
@@ -324,10 +389,12 @@ class Clusterer {
   // merge_similarity; the smaller cluster's seqlets are re-aligned to the larger.
   void merge() {
     const std::size_t k = clusters_.size();
+    std::vector<Core> cores(k);
+    for (std::size_t c = 0; c < k; ++c) cores[c] = core(clusters_[c].proto);
     std::vector<std::vector<double>> sim(k, std::vector<double>(k, -2.0));
 #pragma omp parallel for schedule(dynamic, 1)
     for (long a = 0; a < static_cast<long>(k); ++a)
-      for (std::size_t b = a + 1; b < k; ++b) sim[a][b] = prototype_similarity(clusters_[a], clusters_[b]);
+      for (std::size_t b = a + 1; b < k; ++b) sim[a][b] = core_similarity(cores[a], cores[b]);
     std::vector<bool> alive(k, true);
     while (true) {
       double best = -2.0;
@@ -347,10 +414,10 @@ class Clusterer {
       alive[y] = false;
       rebuild(big);
       recentre(big);
+      cores[x] = core(big.proto);
       for (std::size_t other = 0; other < k; ++other) {
         if (other == x || !alive[other]) continue;
-        const double s = prototype_similarity(clusters_[std::min(x, other)], clusters_[std::max(x, other)]);
-        sim[std::min(x, other)][std::max(x, other)] = s;
+        sim[std::min(x, other)][std::max(x, other)] = core_similarity(cores[std::min(x, other)], cores[std::max(x, other)]);
       }
     }
     std::vector<Cluster> kept;
