@@ -41,9 +41,9 @@ struct Cluster {
   double weight = 0.0;       // sum of |seqlet score| over members (tie-break in ranking)
 };
 
-// Writes array rows [row0, row0 + 4) of sequence n at [start, start + width)
-// read on `strand` into out[j * stride + offset + c]; bases outside the
-// sequence are 0. On '-' column j is base start + width - 1 - j and channel
+// Writes the 4 channels of `array` (one of the ScoreArrays) for sequence n
+// at [start, start + width) read on `strand` into out[j * stride + offset + c];
+// bases outside the sequence are 0. On '-' column j is base start + width - 1 - j and channel
 // c is the complement's (3 - c in ACGT order).
 void extract(const ScoreArrays& arrays, const std::vector<float>& array, long n, long start, int width, char strand,
              float* out, int stride, int offset) {

@@ -47,8 +47,8 @@ ScoreArrays read_score_arrays(const std::string& prefix, const std::string& task
     const std::string path = prefix + "." + task + "." + kind + ".npz";
     NpyArray array = read_checked(path);
     if (array.shape[0] != arrays.count || array.shape[2] != arrays.length)
-      throw FormatError("'" + path + "': shape " + shape_text(array.shape) + " differs from '" + ohe_path + "' (" +
-                        shape_text({arrays.count, 4, arrays.length}) + ")");
+      throw FormatError("'" + path + "': shape " + shape_text(array.shape) + " differs from '" + ohe_path + "' " +
+                        shape_text({arrays.count, 4, arrays.length}));
     (kind[0] == 'c' ? arrays.contrib : arrays.hyp) = std::move(array.values);
   }
   return arrays;

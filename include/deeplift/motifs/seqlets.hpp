@@ -7,20 +7,28 @@
 //      the contributions).
 //   2. Null: a Laplace distribution fitted to the window sums themselves, as
 //      TF-MoDISco does: centre mu = the mode (two-level histogram), and for
-//      each side of mu its own scale b = min over the 5th..95th percentiles
-//      of that side's |S - mu| of percentile / -ln(1 - q). The bulk of the
-//      windows hold no motif, so the fit describes the sequences' own
-//      background (including its autocorrelation, which a position-shuffled
-//      null would miss); the minimum over percentiles is TF-MoDISco's "most
-//      aggressive" rate, and still has a lighter tail than real motifs.
-//   3. Empirical p-value of a window: P(null >= S) = f+ exp(-(S - mu)/b+),
+//      each side of mu a scale b = min over the 5th..95th percentiles q of
+//      that side's |S - mu| of percentile / -ln(1 - q) (TF-MoDISco's "most
+//      aggressive" rate). The bulk of the windows hold no motif, so the fit
+//      describes the sequences' own background, including its
+//      autocorrelation, which a position-shuffled null would miss.
+//      TF-MoDISco tests each side against its own fit; here both tails use
+//      the smaller of the two scales, because the side that holds the motifs
+//      is widened by them: with motifs in most sequences (as in the
+//      GATA/TAL1 simulation) an own-side fit can push the threshold past the
+//      motifs themselves, while the other side still shows the background.
+//   3. p-value of a window: P(null >= S) = f+ exp(-(S - mu)/b),
 //      f+ the fraction of windows at or above mu (and the mirror image for
 //      negative calls).
 //   4. Benjamini-Hochberg over every window (both tails when negative calls
 //      are asked for) at the target false-discovery rate. Overlapping
-//      windows are positively dependent (PRDS), under which BH still controls
-//      the FDR. TF-MoDISco instead thresholds an isotonic regression of
-//      real-vs-null; BH gives the stated FDR directly.
+//      windows share terms and are positively dependent, under which BH
+//      still controls the FDR (Benjamini & Yekutieli 2001). The rate is over
+//      windows and holds as far as the fitted Laplace describes the
+//      background; its exponential tail is heavier than that of a sum of
+//      many independent scores, which errs on the safe side. (TF-MoDISco
+//      instead thresholds an isotonic regression of real against sampled
+//      null values, default target 0.2.)
 //   5. In each sequence, greedily take the most significant passing window
 //      and drop every passing window that overlaps it, until none is left.
 #pragma once
@@ -47,8 +55,8 @@ struct Seqlet {
 struct SeqletNull {
   long windows = 0;         // window sums the null was fitted to
   double center = 0.0;      // mu
-  double scale_pos = 0.0;   // b+ (0: every window above mu is significant)
-  double scale_neg = 0.0;   // b-
+  double scale_pos = 0.0;   // Laplace scale fitted above mu
+  double scale_neg = 0.0;   // and below; the null uses the smaller (0: every window beyond mu is significant)
   double frac_pos = 0.0;    // fraction of windows >= mu
   double threshold_pos = 0.0;  // smallest window sum called (+infinity: none)
   double threshold_neg = 0.0;  // largest window sum called negative (-infinity: none)
