@@ -48,7 +48,10 @@ int main(int argc, char** argv) {
           "ending at the record end); overlapping windows' per-base scores are averaged.\n"
           "Examples:\n  score-seqs -m data/models/example.safetensors -f data/examples/example.fa -o out/example\n"
           "  score-seqs -m data/models/example.safetensors -g data/examples/genome.fa -b data/examples/peaks.bed \\\n"
-          "      --formats bedgraph,bigwig -o out/peaks"};
+          "      --formats bedgraph,bigwig -o out/peaks\n"
+          "Ctrl-C (SIGINT) or SIGTERM stops the run within a batch, removes the temporary files and\n"
+          "exits with 130 or 143; no output file is written. Press Ctrl-C twice to stop at once.",
+      /*interruptible=*/true};
   return deeplift::app_main(argc, argv, app, described, [&](const po::variables_map& values) {
     options.verify_model = values.count("no-verify") == 0;
     deeplift::score_sequences(options, std::cerr);

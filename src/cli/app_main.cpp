@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "deeplift/errors.hpp"
+#include "deeplift/util/interrupt.hpp"
 
 namespace deeplift {
 
@@ -41,8 +42,12 @@ int app_main(int argc, char** argv, const AppDescription& app, const po::options
     std::cerr << app.name << ": " << e.what() << "\nTry '" << app.name << " --help'.\n";
     return 1;
   }
+  if (app.interruptible) install_interrupt_handlers();
   try {
     run(values);
+  } catch (const Interrupted& e) {
+    std::cerr << app.name << ": " << e.what() << "\n";
+    return 128 + e.signal_number();
   } catch (const UsageError& e) {
     std::cerr << app.name << ": " << e.what() << "\n";
     return 1;

@@ -30,7 +30,12 @@ AtomicFile::~AtomicFile() {
 }
 
 void AtomicFile::commit() {
-  if (committed_ || stream_ == nullptr) throw std::logic_error("AtomicFile::commit called twice for " + path_);
+  finish();
+  publish();
+}
+
+void AtomicFile::finish() {
+  if (finished_ || stream_ == nullptr) throw std::logic_error("AtomicFile::finish called twice for " + path_);
   int err = 0;
   if (std::fflush(stream_) != 0) err = errno;
   // A failed fwrite long before commit leaves only the error flag; its errno is gone.
@@ -38,8 +43,17 @@ void AtomicFile::commit() {
   if (err == 0 && fchmod(fileno(stream_), detail::new_file_mode()) != 0) err = errno;
   if (std::fclose(stream_) != 0 && err == 0) err = errno;
   stream_ = nullptr;
-  if (err == 0 && std::rename(temp_path_.c_str(), path_.c_str()) != 0) err = errno;
   if (err != 0) {
+    unlink(temp_path_.c_str());
+    throw IoError(detail::write_error(path_, err));
+  }
+  finished_ = true;
+}
+
+void AtomicFile::publish() {
+  if (!finished_ || committed_) throw std::logic_error("AtomicFile::publish without finish for " + path_);
+  if (std::rename(temp_path_.c_str(), path_.c_str()) != 0) {
+    const int err = errno;
     unlink(temp_path_.c_str());
     throw IoError(detail::write_error(path_, err));
   }

@@ -1,12 +1,11 @@
 #include "deeplift/io/bedgraph_reader.hpp"
 
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
 #include <sstream>
 
 #include "deeplift/errors.hpp"
+#include "deeplift/io/input_file.hpp"
 
 namespace deeplift {
 
@@ -27,17 +26,11 @@ long whole_number(const std::string& text, const std::string& where) {
   return static_cast<long>(value);
 }
 
-std::ifstream open(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw IoError("can't open '" + path + "': " + std::strerror(errno));
-  return in;
-}
-
 }  // namespace
 
 void read_bedgraph(const std::string& path,
                    const std::function<void(const std::string&, long, long, float)>& interval) {
-  std::ifstream in = open(path);
+  std::ifstream in = open_input_file(path);
   std::string line;
   long number = 0;
   while (std::getline(in, line)) {
@@ -57,7 +50,7 @@ void read_bedgraph(const std::string& path,
 }
 
 std::vector<std::pair<std::string, std::uint32_t>> read_chrom_sizes(const std::string& path) {
-  std::ifstream in = open(path);
+  std::ifstream in = open_input_file(path);
   std::vector<std::pair<std::string, std::uint32_t>> sizes;
   std::string line;
   long number = 0;

@@ -17,6 +17,7 @@
 
 #include "deeplift/errors.hpp"
 #include "deeplift/io/atomic_file.hpp"
+#include "deeplift/util/interrupt.hpp"
 #include "temp_file.hpp"
 
 namespace deeplift {
@@ -151,8 +152,13 @@ void BedGraphWriter::add(const std::string& chrom, long start, const float* scor
 }
 
 void BedGraphWriter::commit() {
+  finish();
+  publish();
+}
+
+void BedGraphWriter::finish() {
   Impl& w = *impl_;
-  if (w.spill == nullptr) throw std::logic_error("BedGraphWriter::commit called twice for " + w.path);
+  if (w.spill == nullptr) throw std::logic_error("BedGraphWriter::finish called twice for " + w.path);
 
   // Chromosomes in byte order (what `LC_COLLATE=C sort` and bedtools expect):
   // std::string compares as unsigned char, i.e. memcmp order.
@@ -193,8 +199,15 @@ void BedGraphWriter::commit() {
   w.write_sorted();
   std::fclose(w.spill);
   w.spill = nullptr;
-  if (w.bedgraph) w.bedgraph->commit();
-  if (w.bigwig) w.bigwig->commit();
+  if (w.bedgraph) w.bedgraph->finish();
+  if (w.bigwig) w.bigwig->finish();
+}
+
+void BedGraphWriter::publish() {
+  Impl& w = *impl_;
+  if (w.spill != nullptr) throw std::logic_error("BedGraphWriter::publish without finish for " + w.path);
+  if (w.bedgraph) w.bedgraph->publish();
+  if (w.bigwig) w.bigwig->publish();
 }
 
 // The hot path for genome-scale output: lines are formatted with to_chars
@@ -210,6 +223,8 @@ void BedGraphWriter::Impl::write_sorted() {
   std::vector<float> scores(kChunk);
   std::vector<char> text;
   for (const Interval& interval : intervals) {
+    // Writing a genome's tracks takes minutes; nothing is published yet.
+    check_interrupt();
     const std::string& chrom = chrom_names[interval.chrom];
     // chrom, 3 tabs, 2 longs (<= 20 chars each), a %.7g float (<= 15 chars), '\n'.
     const std::size_t max_line = chrom.size() + 64;

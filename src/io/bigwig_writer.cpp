@@ -58,6 +58,7 @@ struct BigWigWriter::Impl {
   long last_end = 0;
   long last_start = 0;
   bool any = false;
+  bool finished = false;
   bool committed = false;
 
   ~Impl() {
@@ -160,8 +161,13 @@ void BigWigWriter::add(const std::string& chrom, long start, const float* scores
 }
 
 void BigWigWriter::commit() {
+  finish();
+  publish();
+}
+
+void BigWigWriter::finish() {
   Impl& w = *impl_;
-  if (w.bw == nullptr) throw std::logic_error("BigWigWriter::commit called twice for " + path_);
+  if (w.bw == nullptr) throw std::logic_error("BigWigWriter::finish called twice for " + path_);
   // libBigWig cannot finalise a file without data blocks.
   if (!w.any) throw InputError("'" + path_ + "': no scores to write (a bigWig file cannot be empty)");
   bwClose(w.bw);
@@ -169,9 +175,14 @@ void BigWigWriter::commit() {
   if (!looks_complete(w.temp_path)) {
     throw IoError("can't write '" + path_ + "': the bigWig file is incomplete (disk full?)");
   }
-  if (chmod(w.temp_path.c_str(), detail::new_file_mode()) != 0 || std::rename(w.temp_path.c_str(), path_.c_str()) != 0) {
-    throw IoError(detail::write_error(path_, errno));
-  }
+  if (chmod(w.temp_path.c_str(), detail::new_file_mode()) != 0) throw IoError(detail::write_error(path_, errno));
+  w.finished = true;
+}
+
+void BigWigWriter::publish() {
+  Impl& w = *impl_;
+  if (!w.finished || w.committed) throw std::logic_error("BigWigWriter::publish without finish for " + path_);
+  if (std::rename(w.temp_path.c_str(), path_.c_str()) != 0) throw IoError(detail::write_error(path_, errno));
   w.committed = true;
 }
 

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "deeplift/errors.hpp"
+#include "deeplift/io/input_file.hpp"
 #include "deeplift/io/sequence_source.hpp"
 
 namespace deeplift {
@@ -75,12 +76,9 @@ long parse_coordinate(const std::string& field, const std::string& where, const 
 
 std::unique_ptr<SequenceSource> open_genome_regions(const std::string& genome, const std::string& bed,
                                                    const GenomeRegionOptions& options, long& skipped, long& merged) {
-  std::ifstream in(bed);
-  if (!in) throw IoError("can't open '" + bed + "': " + std::strerror(errno));
-  {
-    std::ifstream probe(genome);
-    if (!probe) throw IoError("can't open '" + genome + "': " + std::strerror(errno));
-  }
+  std::ifstream in = open_input_file(bed);
+  // faidx would print its own diagnostics for a missing file or a directory.
+  check_input_file(genome);
   faidx_t* index = fai_load3(genome.c_str(), nullptr, nullptr, FAI_CREATE);
   if (!index)
     throw FormatError("'" + genome + "': can't index the genome (it must be FASTA, plain or bgzip-compressed " +

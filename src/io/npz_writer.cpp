@@ -56,6 +56,7 @@ struct NpzArrayWriter::Impl {
   std::unique_ptr<char[]> buffer;
   std::size_t header_size = 0;
   std::string zip_temp;  // non-empty while the archive exists under a temporary name
+  bool finished = false;
   bool committed = false;
 
   ~Impl() {
@@ -97,8 +98,13 @@ void NpzArrayWriter::append(const float* item) {
 }
 
 void NpzArrayWriter::commit() {
+  finish();
+  publish();
+}
+
+void NpzArrayWriter::finish() {
   Impl& out = *impl_;
-  if (out.committed || out.npy == nullptr) throw std::logic_error("NpzArrayWriter::commit called twice for " + path_);
+  if (out.finished || out.npy == nullptr) throw std::logic_error("NpzArrayWriter::finish called twice for " + path_);
 
   const std::string header = npy_header(count_, rows_, cols_, out.header_size);
   if (std::fflush(out.npy) != 0 || std::fseek(out.npy, 0, SEEK_SET) != 0 ||
@@ -143,10 +149,14 @@ void NpzArrayWriter::commit() {
   }
   if (zip_close(archive) != 0) fail(zip_strerror(archive));
 
-  if (chmod(out.zip_temp.c_str(), detail::new_file_mode()) != 0 ||
-      std::rename(out.zip_temp.c_str(), path_.c_str()) != 0) {
-    throw IoError(detail::write_error(path_, errno));
-  }
+  if (chmod(out.zip_temp.c_str(), detail::new_file_mode()) != 0) throw IoError(detail::write_error(path_, errno));
+  out.finished = true;
+}
+
+void NpzArrayWriter::publish() {
+  Impl& out = *impl_;
+  if (!out.finished || out.committed) throw std::logic_error("NpzArrayWriter::publish without finish for " + path_);
+  if (std::rename(out.zip_temp.c_str(), path_.c_str()) != 0) throw IoError(detail::write_error(path_, errno));
   out.zip_temp.clear();
   out.committed = true;
 }

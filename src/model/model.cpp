@@ -1,6 +1,7 @@
 #include "deeplift/model/model.hpp"
 
 #include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -66,6 +67,16 @@ namespace {
   throw FormatError("'" + path + "': " + problem);
 }
 
+// A JSON number as float. Converting a double outside float's range is
+// undefined behaviour, so such values are an error here.
+float json_float(const nlohmann::json& value, const std::string& path, const char* what, int index) {
+  const double number = value.is_number() ? value.get<double>() : std::nan("");
+  if (!(std::abs(number) <= std::numeric_limits<float>::max()))
+    fail(path, "test_vectors " + std::string(what) + " " + std::to_string(index) + " holds " + value.dump() +
+                   ", not a finite float32 number");
+  return static_cast<float>(number);
+}
+
 // Embedded test vectors (design §2, written by converters): one-hot inputs
 // [N][4][L] and the source framework's logits [N][T]. Checked so that a wrong
 // conversion fails at load instead of silently in the scores.
@@ -93,12 +104,13 @@ void verify_test_vectors(const Model& model, const std::string& text) {
       for (int c = 0; c < 4; ++c) {
         if (static_cast<int>(item[c].size()) != length)
           fail(path, "test_vectors input " + std::to_string(n) + " does not have length " + std::to_string(length));
-        for (int l = 0; l < length; ++l) input(c, static_cast<long>(n) * length + l) = item[c][l].get<float>();
+        for (int l = 0; l < length; ++l) input(c, static_cast<long>(n) * length + l) =
+              json_float(item[c][l], path, "input", n);
       }
       const auto& logits = vectors["logits"][n];
       if (static_cast<int>(logits.size()) != tasks)
         fail(path, "test_vectors logits " + std::to_string(n) + " do not have " + std::to_string(tasks) + " values");
-      for (int t = 0; t < tasks; ++t) expected(t, n) = logits[t].get<float>();
+      for (int t = 0; t < tasks; ++t) expected(t, n) = json_float(logits[t], path, "logits", n);
     }
   } catch (const nlohmann::json::type_error& e) {
     fail(path, std::string("test_vectors hold a non-number (") + e.what() + ")");
@@ -120,8 +132,18 @@ void verify_test_vectors(const Model& model, const std::string& text) {
 
 }  // namespace
 
-Model load_model(const std::string& path, const ModelLoadOptions& options) {
-  SafetensorsFile file = read_safetensors(path);
+namespace {
+
+// A string member of a JSON object, or `fallback` when absent; nlohmann's
+// value() would throw a type_error that names neither the file nor the key.
+std::string optional_text(const nlohmann::json& object, const char* key, const std::string& fallback,
+                          const std::string& path, const std::string& what) {
+  if (!object.contains(key)) return fallback;
+  if (!object[key].is_string()) fail(path, what + " must be a string");
+  return object[key].get<std::string>();
+}
+
+Model build_model(const std::string& path, SafetensorsFile file, const ModelLoadOptions& options) {
   const auto& metadata = file.metadata;
   auto field = [&](const std::string& key) -> const std::string& {
     const auto found = metadata.find(key);
@@ -140,8 +162,8 @@ Model load_model(const std::string& path, const ModelLoadOptions& options) {
   }
   if (!architecture.is_object()) fail(path, "architecture is not a JSON object");
 
-  const auto& input = architecture.value("input", nlohmann::json::object());
-  if (!input.is_object() || input.value("alphabet", std::string()) != "ACGT")
+  const nlohmann::json input = architecture.contains("input") ? architecture["input"] : nlohmann::json::object();
+  if (!input.is_object() || optional_text(input, "alphabet", "", path, "architecture input alphabet") != "ACGT")
     fail(path, "architecture input alphabet must be \"ACGT\"");
   if (!input.contains("length") || !input["length"].is_number_integer() || input["length"].get<long>() <= 0 ||
       input["length"].get<long>() > (1 << 24))
@@ -158,7 +180,7 @@ Model load_model(const std::string& path, const ModelLoadOptions& options) {
     tasks.push_back(task.get<std::string>());
   }
 
-  const std::string output_text = architecture.value("output", std::string("sigmoid"));
+  const std::string output_text = optional_text(architecture, "output", "sigmoid", path, "architecture output");
   OutputKind output;
   if (output_text == "sigmoid") output = OutputKind::Sigmoid;
   else if (output_text == "softmax") output = OutputKind::Softmax;
@@ -190,6 +212,19 @@ Model load_model(const std::string& path, const ModelLoadOptions& options) {
   const auto vectors = metadata.find("test_vectors");
   if (options.verify_test_vectors && vectors != metadata.end()) verify_test_vectors(model, vectors->second);
   return model;
+}
+
+}  // namespace
+
+Model load_model(const std::string& path, const ModelLoadOptions& options) {
+  SafetensorsFile file = read_safetensors(path);
+  try {
+    return build_model(path, std::move(file), options);
+  } catch (const nlohmann::json::exception& e) {
+    // A JSON value of the wrong type somewhere the checks above do not reach
+    // (found by fuzzing): still a FormatError naming the file.
+    fail(path, std::string("architecture or test_vectors: ") + e.what());
+  }
 }
 
 }  // namespace deeplift

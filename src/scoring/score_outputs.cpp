@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "deeplift/errors.hpp"
+#include "deeplift/util/interrupt.hpp"
 
 namespace deeplift {
 
@@ -95,13 +96,34 @@ void ScoreOutputs::add_track(int task, const std::string& chrom, long start, con
 }
 
 void ScoreOutputs::commit() {
-  // Sorting the tracks is where overlapping records are found: do it before
-  // any file is renamed into place.
-  for (auto& track : tracks_) track->commit();
-  if (ohe_) ohe_->commit();
-  for (auto& writer : contrib_) writer->commit();
-  for (auto& writer : hyp_) writer->commit();
-  if (predictions_) predictions_->commit();
+  // Two phases, so that the outputs appear as a set: every file is finished
+  // under its temporary name first (sorting the tracks, where overlapping
+  // records are found; writing the archives: minutes at genome scale, and
+  // where a failure or an interrupt stops with nothing published), then all
+  // are renamed into place, which takes microseconds. A run killed in the
+  // first phase leaves no output at all.
+  for (auto& track : tracks_) {
+    check_interrupt();
+    track->finish();
+  }
+  if (ohe_) {
+    check_interrupt();
+    ohe_->finish();
+  }
+  for (size_t t = 0; t < contrib_.size(); ++t) {
+    check_interrupt();
+    contrib_[t]->finish();
+    hyp_[t]->finish();
+  }
+  if (predictions_) predictions_->finish();
+  check_interrupt();
+  for (auto& track : tracks_) track->publish();
+  if (ohe_) ohe_->publish();
+  for (size_t t = 0; t < contrib_.size(); ++t) {
+    contrib_[t]->publish();
+    hyp_[t]->publish();
+  }
+  if (predictions_) predictions_->publish();
 }
 
 }  // namespace deeplift

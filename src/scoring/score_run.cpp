@@ -21,6 +21,7 @@
 #include "deeplift/scoring/score_outputs.hpp"
 #include "deeplift/scoring/window_average.hpp"
 #include "deeplift/scoring/windows.hpp"
+#include "deeplift/util/interrupt.hpp"
 
 namespace deeplift {
 
@@ -103,6 +104,10 @@ ScoreSummary score_sequences(const ScoreOptions& options, std::ostream& log) {
   if (options.stride < 0) throw UsageError("--stride must be >= 1 (or 0 for half the input length)");
   if (options.center_width < 0) throw UsageError("--center-width must be >= 1");
   if (options.out.empty()) throw UsageError("--out PREFIX is required");
+  // "dir/" would write hidden files "dir/.predictions.tsv", "dir/.ohe.npz", ...
+  if (options.out.back() == '/')
+    throw UsageError("--out '" + options.out + "' is a directory; give a file name prefix, e.g. " + options.out +
+                     "scores");
   const bool from_genome = !options.genome.empty() || !options.bed.empty();
   if (from_genome && (options.genome.empty() || options.bed.empty()))
     throw UsageError("--genome and --bed go together");
@@ -185,6 +190,7 @@ ScoreSummary score_sequences(const ScoreOptions& options, std::ostream& log) {
   bool input_left = true;
 
   while (true) {
+    check_interrupt();
     // Fill a chunk with windows, reading records as needed.
     jobs.clear();
     while (static_cast<long>(jobs.size()) < chunk_windows) {
@@ -238,6 +244,8 @@ ScoreSummary score_sequences(const ScoreOptions& options, std::ostream& log) {
 #pragma omp parallel for num_threads(threads) schedule(dynamic)
     for (long b = 0; b < batches; ++b) {
       try {
+        // Per batch, so that Ctrl-C stops a slow method (ism) within seconds.
+        check_interrupt();
         Worker& worker = workers[omp_get_thread_num()];
         const long first = b * batch_windows;
         const int count = static_cast<int>(std::min<long>(batch_windows, window_count - first));

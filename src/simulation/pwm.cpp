@@ -1,6 +1,5 @@
 #include "deeplift/simulation/pwm.hpp"
 
-#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <fstream>
@@ -9,6 +8,7 @@
 #include <system_error>
 
 #include "deeplift/errors.hpp"
+#include "deeplift/io/input_file.hpp"
 
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF  // see random.cpp: keep sampled probabilities bit-identical
@@ -223,7 +223,9 @@ class MemeParser {
       if (value.empty() && k + 1 < words.size()) value = words[++k];
       if (key == "alength" || key == "w") {
         auto number = parse_number(value);
-        if (!number || *number < 1 || *number != std::floor(*number))
+        // The upper bound keeps the conversion to long defined (a 1e300 would
+        // be undefined behaviour); no real motif is a million positions wide.
+        if (!number || *number < 1 || *number > 1e6 || *number != std::floor(*number))
           fail(header + 1, "motif " + pwm.name + ": bad " + key + "= '" + value + "'");
         if (key == "alength" && *number != 4)
           fail(header + 1, "motif " + pwm.name + ": alength= " + value + "; only 4 letters (ACGT) are supported");
@@ -274,8 +276,7 @@ class MemeParser {
 MemeFile parse_meme(std::istream& in, const std::string& source) { return MemeParser(in, source).parse(); }
 
 MemeFile read_meme(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw IoError("can't open '" + path + "': " + std::generic_category().message(errno));
+  std::ifstream in = open_input_file(path);
   return parse_meme(in, path);
 }
 

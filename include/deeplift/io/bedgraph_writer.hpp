@@ -39,6 +39,10 @@ class BedGraphWriter {
   // Sorts, writes and renames into place. Throws InputError naming both
   // records when two intervals overlap (e.g. duplicate record names).
   void commit();
+  // commit() in two steps (see AtomicFile): finish() does the sorting,
+  // checking and writing, publish() only renames the finished files.
+  void finish();
+  void publish();
 
  private:
   struct Impl;

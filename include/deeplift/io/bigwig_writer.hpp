@@ -34,6 +34,10 @@ class BigWigWriter {
   // place. Throws InputError if nothing was added (a bigWig cannot be empty),
   // IoError on a write failure.
   void commit();
+  // commit() in two steps (see AtomicFile): finish() completes and checks
+  // the file under its temporary name, publish() only renames it.
+  void finish();
+  void publish();
 
   const std::string& path() const { return path_; }
 
