@@ -13,12 +13,13 @@
 namespace deeplift {
 
 Model::Model(std::string path, int input_length, std::vector<std::string> tasks, OutputKind output,
-             std::vector<std::unique_ptr<Layer>> layers)
+             std::vector<std::unique_ptr<Layer>> layers, nlohmann::json architecture)
     : path_(std::move(path)),
       input_length_(input_length),
       tasks_(std::move(tasks)),
       output_(output),
-      layers_(std::move(layers)) {}
+      layers_(std::move(layers)),
+      architecture_(std::move(architecture)) {}
 
 void Model::forward(const Matrix& input, int count, std::vector<Matrix>& activations) const {
   activations.resize(layers_.size() + 1);
@@ -118,26 +119,9 @@ void verify_test_vectors(const Model& model, const std::string& text) {
     }
 }
 
-}  // namespace
-
-Model load_model(const std::string& path, const ModelLoadOptions& options) {
-  SafetensorsFile file = read_safetensors(path);
-  const auto& metadata = file.metadata;
-  auto field = [&](const std::string& key) -> const std::string& {
-    const auto found = metadata.find(key);
-    if (found == metadata.end()) fail(path, "__metadata__ lacks \"" + key + "\" (not a deeplift-model file)");
-    return found->second;
-  };
-  if (field("format") != "deeplift-model")
-    fail(path, "__metadata__ format is \"" + field("format") + "\", expected \"deeplift-model\"");
-  if (field("version") != "1") fail(path, "model format version " + field("version") + " is not supported (only 1)");
-
-  nlohmann::json architecture;
-  try {
-    architecture = nlohmann::json::parse(field("architecture"));
-  } catch (const nlohmann::json::parse_error& e) {
-    fail(path, std::string("architecture is not JSON (") + e.what() + ")");
-  }
+// Everything the architecture JSON fixes: input, tasks, output kind and the
+// layers, whose tensors come from `weights`.
+Model build_model(const nlohmann::json& architecture, WeightStore& weights, const std::string& path) {
   if (!architecture.is_object()) fail(path, "architecture is not a JSON object");
 
   const auto& input = architecture.value("input", nlohmann::json::object());
@@ -168,7 +152,6 @@ Model load_model(const std::string& path, const ModelLoadOptions& options) {
   if (!architecture.contains("layers") || !architecture["layers"].is_array() || architecture["layers"].empty())
     fail(path, "architecture needs a non-empty \"layers\" array");
 
-  WeightStore weights(std::move(file.tensors), path);
   std::vector<std::unique_ptr<Layer>> layers;
   Shape shape{4, input_length};
   int index = 0;
@@ -185,11 +168,39 @@ Model load_model(const std::string& path, const ModelLoadOptions& options) {
   const auto extra = weights.untaken();
   if (!extra.empty()) fail(path, "extra tensor '" + extra.front() + "' is not used by any layer");
   if (output == OutputKind::Softmax) last->mean_normalize();
+  return Model(path, input_length, std::move(tasks), output, std::move(layers), architecture);
+}
 
-  Model model(path, input_length, std::move(tasks), output, std::move(layers));
+}  // namespace
+
+Model load_model(const std::string& path, const ModelLoadOptions& options) {
+  SafetensorsFile file = read_safetensors(path);
+  const auto& metadata = file.metadata;
+  auto field = [&](const std::string& key) -> const std::string& {
+    const auto found = metadata.find(key);
+    if (found == metadata.end()) fail(path, "__metadata__ lacks \"" + key + "\" (not a deeplift-model file)");
+    return found->second;
+  };
+  if (field("format") != "deeplift-model")
+    fail(path, "__metadata__ format is \"" + field("format") + "\", expected \"deeplift-model\"");
+  if (field("version") != "1") fail(path, "model format version " + field("version") + " is not supported (only 1)");
+
+  nlohmann::json architecture;
+  try {
+    architecture = nlohmann::json::parse(field("architecture"));
+  } catch (const nlohmann::json::parse_error& e) {
+    fail(path, std::string("architecture is not JSON (") + e.what() + ")");
+  }
+  WeightStore weights(std::move(file.tensors), path);
+  Model model = build_model(architecture, weights, path);
   const auto vectors = metadata.find("test_vectors");
   if (options.verify_test_vectors && vectors != metadata.end()) verify_test_vectors(model, vectors->second);
   return model;
+}
+
+Model build_untrained_model(const nlohmann::json& architecture, const std::string& origin) {
+  WeightStore weights = WeightStore::zeros(origin);
+  return build_model(architecture, weights, origin);
 }
 
 }  // namespace deeplift
