@@ -78,6 +78,42 @@ std::unique_ptr<Layer> Conv1d::create(const LayerConfig& config) {
                                   std::move(b));
 }
 
+std::vector<ParameterBlock> Conv1d::parameters() {
+  const long fan_in = weight_.cols();  // in_channels · kernel_size, as PyTorch's fan-in
+  return {{name() + ".weight", weight_.data(), weight_.size(), ParameterBlock::Role::Weight, fan_in},
+          {name() + ".bias", bias_.data(), bias_.size(), ParameterBlock::Role::Bias, fan_in}};
+}
+
+void Conv1d::accumulate_parameter_gradients(const Matrix& input, const Matrix& output_gradient, int count,
+                                            std::vector<Vector>& gradients) const {
+  // z = W·im2col(x) + b, so dL/dW = dL/dz · im2col(x)ᵀ summed over every
+  // output position of every sequence: the whole batch is one GEMM.
+  thread_local Matrix columns;
+  im2col(input, count, columns);
+  Eigen::Map<Matrix>(gradients[0].data(), weight_.rows(), weight_.cols()).noalias() +=
+      output_gradient * columns.transpose();
+  gradients[1] += output_gradient.rowwise().sum();
+}
+
+void Conv1d::parameters_updated() {
+  weight_positive_ = positive_part(weight_);
+  weight_negative_ = negative_part(weight_);
+}
+
+std::vector<NamedTensor> Conv1d::state_dict() const {
+  const int out_channels = static_cast<int>(weight_.rows());
+  const int in_channels = input_shape().channels;
+  const int k = geometry_.kernel_size;
+  SafetensorsTensor weight{{out_channels, in_channels, k}, std::vector<float>(weight_.size())};
+  // Inverse of the packing in create(): column j*Cin + c is weight[o, c, j].
+  for (int o = 0; o < out_channels; ++o)
+    for (int c = 0; c < in_channels; ++c)
+      for (int j = 0; j < k; ++j)
+        weight.values[(static_cast<size_t>(o) * in_channels + c) * k + j] = weight_(o, static_cast<long>(j) * in_channels + c);
+  SafetensorsTensor bias{{out_channels}, std::vector<float>(bias_.data(), bias_.data() + bias_.size())};
+  return {{name() + ".weight", std::move(weight)}, {name() + ".bias", std::move(bias)}};
+}
+
 void Conv1d::im2col(const Matrix& input, int count, Matrix& columns) const {
   const int cin = input_shape().channels, lin = input_shape().length, lout = output_shape().length;
   const int k = geometry_.kernel_size, s = geometry_.stride, d = geometry_.dilation, pad = geometry_.pad_left;

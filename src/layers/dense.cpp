@@ -43,6 +43,26 @@ void Dense::mean_normalize() {
   refresh_parts();
 }
 
+std::vector<ParameterBlock> Dense::parameters() {
+  const long fan_in = weight_.cols();
+  return {{name() + ".weight", weight_.data(), weight_.size(), ParameterBlock::Role::Weight, fan_in},
+          {name() + ".bias", bias_.data(), bias_.size(), ParameterBlock::Role::Bias, fan_in}};
+}
+
+void Dense::accumulate_parameter_gradients(const Matrix& input, const Matrix& output_gradient, int,
+                                           std::vector<Vector>& gradients) const {
+  // y = W x + b for each column (sequence): dL/dW = Σ_n dL/dy_n · x_nᵀ.
+  Eigen::Map<Matrix>(gradients[0].data(), weight_.rows(), weight_.cols()).noalias() += output_gradient * input.transpose();
+  gradients[1] += output_gradient.rowwise().sum();
+}
+
+std::vector<NamedTensor> Dense::state_dict() const {
+  SafetensorsTensor weight{{weight_.rows(), weight_.cols()}, std::vector<float>(weight_.size())};
+  Eigen::Map<RowMatrix>(weight.values.data(), weight_.rows(), weight_.cols()) = weight_;
+  SafetensorsTensor bias{{bias_.size()}, std::vector<float>(bias_.data(), bias_.data() + bias_.size())};
+  return {{name() + ".weight", std::move(weight)}, {name() + ".bias", std::move(bias)}};
+}
+
 void Dense::forward_impl(const Matrix& input, Matrix& output, int) const {
   output.noalias() = weight_ * input;
   output.colwise() += bias_;

@@ -29,6 +29,10 @@ void Layer::split_delta(const Matrix&, const Matrix*, int, Matrix&, Matrix&, int
   throw Error("layer " + name_ + " (" + type_ + ") has no weights to split its delta by");
 }
 
+void Layer::accumulate_parameter_gradients(const Matrix&, const Matrix&, int, std::vector<Vector>&) const {
+  throw Error("layer " + name_ + " (" + type_ + ") has no parameters to take gradients of");
+}
+
 void Layer::require_unsplit(const Multipliers& multipliers) const {
   if (multipliers.split)
     throw Error("layer " + name_ + " (" + type_ + "): received split multipliers; RevealCancel applies only after conv1d/dense");

@@ -15,7 +15,21 @@ std::string shape_text(const std::vector<int64_t>& shape) {
 WeightStore::WeightStore(std::map<std::string, SafetensorsTensor> tensors, std::string path)
     : tensors_(std::move(tensors)), path_(std::move(path)) {}
 
-SafetensorsTensor WeightStore::take(const std::string& name) {
+WeightStore WeightStore::zeros(std::string origin) {
+  WeightStore store({}, std::move(origin));
+  store.creates_ = true;
+  return store;
+}
+
+SafetensorsTensor WeightStore::take(const std::string& name, const std::vector<int64_t>& shape) {
+  // Layers named alike would otherwise silently share one tensor.
+  if (taken_.count(name)) throw FormatError("'" + path_ + "': two layers use the tensor name '" + name + "'");
+  if (creates_) {
+    taken_.insert(name);
+    SafetensorsTensor created{shape, {}};
+    created.values.assign(static_cast<size_t>(created.element_count()), 0.0f);
+    return created;
+  }
   auto found = tensors_.find(name);
   if (found == tensors_.end()) throw FormatError("'" + path_ + "': missing tensor '" + name + "'");
   taken_.insert(name);
@@ -63,10 +77,11 @@ std::string LayerConfig::text(const std::string& key, const std::string& fallbac
   return spec_[key].get<std::string>();
 }
 
-SafetensorsTensor LayerConfig::tensor_any_shape(const std::string& suffix) const {
+SafetensorsTensor LayerConfig::tensor_any_shape(const std::string& suffix,
+                                                const std::vector<int64_t>& shape_when_created) const {
   const std::string full = name_ + "." + suffix;
   if (!weights_.contains(full)) fail("missing tensor '" + full + "'");
-  SafetensorsTensor tensor = weights_.take(full);
+  SafetensorsTensor tensor = weights_.take(full, shape_when_created);
   for (size_t i = 0; i < tensor.values.size(); ++i)
     if (!std::isfinite(tensor.values[i]))
       fail("tensor '" + full + "' holds a non-finite value (" + std::to_string(tensor.values[i]) + ") at flat index " +
@@ -75,7 +90,7 @@ SafetensorsTensor LayerConfig::tensor_any_shape(const std::string& suffix) const
 }
 
 SafetensorsTensor LayerConfig::tensor(const std::string& suffix, const std::vector<int64_t>& shape) const {
-  SafetensorsTensor tensor = tensor_any_shape(suffix);
+  SafetensorsTensor tensor = tensor_any_shape(suffix, shape);
   if (tensor.shape != shape)
     fail("tensor '" + name_ + "." + suffix + "' has shape " + shape_text(tensor.shape) + ", the architecture needs " +
          shape_text(shape));

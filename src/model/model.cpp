@@ -14,12 +14,13 @@
 namespace deeplift {
 
 Model::Model(std::string path, int input_length, std::vector<std::string> tasks, OutputKind output,
-             std::vector<std::unique_ptr<Layer>> layers)
+             std::vector<std::unique_ptr<Layer>> layers, nlohmann::json architecture)
     : path_(std::move(path)),
       input_length_(input_length),
       tasks_(std::move(tasks)),
       output_(output),
-      layers_(std::move(layers)) {}
+      layers_(std::move(layers)),
+      architecture_(std::move(architecture)) {}
 
 void Model::forward(const Matrix& input, int count, std::vector<Matrix>& activations) const {
   activations.resize(layers_.size() + 1);
@@ -130,10 +131,6 @@ void verify_test_vectors(const Model& model, const std::string& text) {
     }
 }
 
-}  // namespace
-
-namespace {
-
 // A string member of a JSON object, or `fallback` when absent; nlohmann's
 // value() would throw a type_error that names neither the file nor the key.
 std::string optional_text(const nlohmann::json& object, const char* key, const std::string& fallback,
@@ -143,23 +140,9 @@ std::string optional_text(const nlohmann::json& object, const char* key, const s
   return object[key].get<std::string>();
 }
 
-Model build_model(const std::string& path, SafetensorsFile file, const ModelLoadOptions& options) {
-  const auto& metadata = file.metadata;
-  auto field = [&](const std::string& key) -> const std::string& {
-    const auto found = metadata.find(key);
-    if (found == metadata.end()) fail(path, "__metadata__ lacks \"" + key + "\" (not a deeplift-model file)");
-    return found->second;
-  };
-  if (field("format") != "deeplift-model")
-    fail(path, "__metadata__ format is \"" + field("format") + "\", expected \"deeplift-model\"");
-  if (field("version") != "1") fail(path, "model format version " + field("version") + " is not supported (only 1)");
-
-  nlohmann::json architecture;
-  try {
-    architecture = nlohmann::json::parse(field("architecture"));
-  } catch (const nlohmann::json::parse_error& e) {
-    fail(path, std::string("architecture is not JSON (") + e.what() + ")");
-  }
+// Everything the architecture JSON fixes: input, tasks, output kind and the
+// layers, whose tensors come from `weights`.
+Model build_model(const nlohmann::json& architecture, WeightStore& weights, const std::string& path) {
   if (!architecture.is_object()) fail(path, "architecture is not a JSON object");
 
   const nlohmann::json input = architecture.contains("input") ? architecture["input"] : nlohmann::json::object();
@@ -190,7 +173,6 @@ Model build_model(const std::string& path, SafetensorsFile file, const ModelLoad
   if (!architecture.contains("layers") || !architecture["layers"].is_array() || architecture["layers"].empty())
     fail(path, "architecture needs a non-empty \"layers\" array");
 
-  WeightStore weights(std::move(file.tensors), path);
   std::vector<std::unique_ptr<Layer>> layers;
   Shape shape{4, input_length};
   int index = 0;
@@ -207,24 +189,45 @@ Model build_model(const std::string& path, SafetensorsFile file, const ModelLoad
   const auto extra = weights.untaken();
   if (!extra.empty()) fail(path, "extra tensor '" + extra.front() + "' is not used by any layer");
   if (output == OutputKind::Softmax) last->mean_normalize();
-
-  Model model(path, input_length, std::move(tasks), output, std::move(layers));
-  const auto vectors = metadata.find("test_vectors");
-  if (options.verify_test_vectors && vectors != metadata.end()) verify_test_vectors(model, vectors->second);
-  return model;
+  return Model(path, input_length, std::move(tasks), output, std::move(layers), architecture);
 }
 
 }  // namespace
 
 Model load_model(const std::string& path, const ModelLoadOptions& options) {
   SafetensorsFile file = read_safetensors(path);
+  const auto& metadata = file.metadata;
+  auto field = [&](const std::string& key) -> const std::string& {
+    const auto found = metadata.find(key);
+    if (found == metadata.end()) fail(path, "__metadata__ lacks \"" + key + "\" (not a deeplift-model file)");
+    return found->second;
+  };
+  if (field("format") != "deeplift-model")
+    fail(path, "__metadata__ format is \"" + field("format") + "\", expected \"deeplift-model\"");
+  if (field("version") != "1") fail(path, "model format version " + field("version") + " is not supported (only 1)");
+
+  nlohmann::json architecture;
   try {
-    return build_model(path, std::move(file), options);
+    architecture = nlohmann::json::parse(field("architecture"));
+  } catch (const nlohmann::json::parse_error& e) {
+    fail(path, std::string("architecture is not JSON (") + e.what() + ")");
+  }
+  try {
+    WeightStore weights(std::move(file.tensors), path);
+    Model model = build_model(architecture, weights, path);
+    const auto vectors = metadata.find("test_vectors");
+    if (options.verify_test_vectors && vectors != metadata.end()) verify_test_vectors(model, vectors->second);
+    return model;
   } catch (const nlohmann::json::exception& e) {
-    // A JSON value of the wrong type somewhere the checks above do not reach
+    // A JSON value of the wrong type somewhere the checks do not reach
     // (found by fuzzing): still a FormatError naming the file.
     fail(path, std::string("architecture or test_vectors: ") + e.what());
   }
+}
+
+Model build_untrained_model(const nlohmann::json& architecture, const std::string& origin) {
+  WeightStore weights = WeightStore::zeros(origin);
+  return build_model(architecture, weights, origin);
 }
 
 }  // namespace deeplift

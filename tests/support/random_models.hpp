@@ -33,8 +33,8 @@ inline Model paper_model(unsigned seed, int conv_filters = 20, int hidden = 200)
                                             Conv1d::Geometry{k, 1, 1, 0},
                                             random_matrix(conv_filters, 4 * k, 0.4f, rng),
                                             random_matrix(conv_filters, 1, 0.3f, rng)));
-  layers.push_back(std::make_unique<Prelu>("act1", Shape{conv_filters, conv_length},
-                                           Matrix::Constant(conv_filters, conv_length, 0.2f)));
+  layers.push_back(std::make_unique<Prelu>("act1", Shape{conv_filters, conv_length}, Prelu::Sharing::Shared,
+                                           Matrix::Constant(1, 1, 0.2f)));
   layers.push_back(std::make_unique<MaxPool1d>("pool", Shape{conv_filters, conv_length},
                                                Shape{conv_filters, pooled}, PoolGeometry{50, 50}));
   layers.push_back(std::make_unique<Flatten>("flatten", Shape{conv_filters, pooled}));

@@ -32,6 +32,16 @@ class Conv1d : public Layer {
   void split_delta(const Matrix& input_delta, const Matrix* needed, int tasks, Matrix& delta_plus,
                    Matrix& delta_minus, int count) const override;
 
+  // Training: weight [Cout, K*Cin] (the layout above) and bias [Cout].
+  std::vector<ParameterBlock> parameters() override;
+  // grad W = grad_out × im2col(input)ᵀ (one GEMM over the batch), grad b =
+  // row sums of grad_out.
+  void accumulate_parameter_gradients(const Matrix& input, const Matrix& output_gradient, int count,
+                                      std::vector<Vector>& gradients) const override;
+  void parameters_updated() override;
+  // weight in PyTorch's [out_channels, in_channels, kernel_size], then bias.
+  std::vector<NamedTensor> state_dict() const override;
+
   // Receptive fields of every output position: [K*Cin, Lout*count].
   void im2col(const Matrix& input, int count, Matrix& columns) const;
   // Adjoint of im2col: sums each column back onto the input positions it came from.

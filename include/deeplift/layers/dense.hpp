@@ -23,6 +23,15 @@ class Dense : public Layer {
   // softmax is unchanged.
   void mean_normalize();
 
+  // Training: weight [out, in] (column-major) and bias [out].
+  std::vector<ParameterBlock> parameters() override;
+  // grad W = grad_out × inputᵀ, grad b = row sums of grad_out.
+  void accumulate_parameter_gradients(const Matrix& input, const Matrix& output_gradient, int count,
+                                      std::vector<Vector>& gradients) const override;
+  void parameters_updated() override { refresh_parts(); }
+  // weight [out_features, in_features] row-major (PyTorch), then bias.
+  std::vector<NamedTensor> state_dict() const override;
+
   const Matrix& weight() const { return weight_; }
   const Vector& bias() const { return bias_; }
 

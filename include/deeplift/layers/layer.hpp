@@ -7,7 +7,9 @@
 // tasks: [channels, length * count * tasks], task-major.
 #pragma once
 #include <string>
+#include <vector>
 
+#include "deeplift/model/safetensors.hpp"
 #include "deeplift/tensor.hpp"
 
 namespace deeplift {
@@ -48,6 +50,18 @@ struct LayerTrace {
   int tasks = 0;  // targets whose multipliers travel together
 };
 
+// One trainable tensor of a layer, seen in the layer's own storage order
+// (which need not be PyTorch's; state_dict() converts). Training updates
+// `values` in place and then calls Layer::parameters_updated().
+struct ParameterBlock {
+  enum class Role { Weight, Bias, Slope };
+  std::string name;  // PyTorch state_dict name: "<layer>.weight", "<layer>.bias"
+  float* values = nullptr;
+  long size = 0;
+  Role role = Role::Weight;
+  long fan_in = 0;  // inputs feeding one output (conv: in_channels·kernel_size); 0 for slopes
+};
+
 class Layer {
  public:
   virtual ~Layer() = default;
@@ -73,6 +87,23 @@ class Layer {
   virtual void split_delta(const Matrix& input_delta, const Matrix* needed, int tasks, Matrix& delta_plus,
                            Matrix& delta_minus, int count) const;
   virtual bool is_elementwise() const { return false; }
+
+  // --- Training (training/). Layers without parameters keep the defaults. ---
+  // Views of the trainable tensors, in a fixed order.
+  virtual std::vector<ParameterBlock> parameters() { return {}; }
+  // Adds to gradients[i] (sized like parameters()[i], same flat layout) the
+  // gradient of a scalar loss with respect to parameter block i, given this
+  // layer's input for `count` sequences and the loss's gradient with respect
+  // to its output, [out_channels, out_length * count]. The input gradient is
+  // backward() under NonlinearRule::Gradient.
+  virtual void accumulate_parameter_gradients(const Matrix& input, const Matrix& output_gradient, int count,
+                                              std::vector<Vector>& gradients) const;
+  // Recomputes what is derived from the parameters (W⁺/W⁻, broadcast
+  // slopes) after they were changed through parameters().
+  virtual void parameters_updated() {}
+  // The parameters as a model file stores them (design §2 names and PyTorch
+  // shapes), in parameters() order.
+  virtual std::vector<NamedTensor> state_dict() const { return {}; }
 
  protected:
   Layer(std::string type, std::string name, Shape input_shape, Shape output_shape);

@@ -19,8 +19,15 @@ namespace deeplift {
 class WeightStore {
  public:
   WeightStore(std::map<std::string, SafetensorsTensor> tensors, std::string path);
-  bool contains(const std::string& name) const { return tensors_.count(name) > 0; }
-  SafetensorsTensor take(const std::string& name);
+  // For a model built from its architecture alone (train-model): every
+  // tensor a layer asks for is created zero-filled in the shape it asks
+  // for; training/initialization then fills it. `origin` names the
+  // architecture file in errors.
+  static WeightStore zeros(std::string origin);
+
+  bool contains(const std::string& name) const { return creates_ || tensors_.count(name) > 0; }
+  // `shape` is only used when creating (zeros()).
+  SafetensorsTensor take(const std::string& name, const std::vector<int64_t>& shape = {});
   std::vector<std::string> untaken() const;
   const std::string& path() const { return path_; }
 
@@ -28,6 +35,7 @@ class WeightStore {
   std::map<std::string, SafetensorsTensor> tensors_;
   std::set<std::string> taken_;
   std::string path_;
+  bool creates_ = false;
 };
 
 class LayerConfig {
@@ -46,8 +54,9 @@ class LayerConfig {
 
   // Takes tensor "<name>.<suffix>", checks it has `shape` and only finite values.
   SafetensorsTensor tensor(const std::string& suffix, const std::vector<int64_t>& shape) const;
-  // Takes tensor "<name>.<suffix>" whatever its shape (the caller checks).
-  SafetensorsTensor tensor_any_shape(const std::string& suffix) const;
+  // Takes tensor "<name>.<suffix>" whatever its shape (the caller checks);
+  // a store that creates tensors makes it `shape_when_created`.
+  SafetensorsTensor tensor_any_shape(const std::string& suffix, const std::vector<int64_t>& shape_when_created = {}) const;
 
   [[noreturn]] void fail(const std::string& problem) const;
 

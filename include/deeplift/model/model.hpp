@@ -2,6 +2,7 @@
 // and a batched forward pass.
 #pragma once
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -19,8 +20,10 @@ struct ModelLoadOptions {
 
 class Model {
  public:
+  // `architecture` is the design §2 JSON the layers were built from; a
+  // model written back to a file (model_writer.hpp) needs it.
   Model(std::string path, int input_length, std::vector<std::string> tasks, OutputKind output,
-        std::vector<std::unique_ptr<Layer>> layers);
+        std::vector<std::unique_ptr<Layer>> layers, nlohmann::json architecture = nullptr);
 
   const std::string& path() const { return path_; }
   int input_length() const { return input_length_; }
@@ -29,6 +32,9 @@ class Model {
   int task_count() const { return static_cast<int>(tasks_.size()); }
   OutputKind output() const { return output_; }
   const std::vector<std::unique_ptr<Layer>>& layers() const { return layers_; }
+  // Training changes parameters in place (Layer::parameters()).
+  Layer& layer(size_t index) { return *layers_[index]; }
+  const nlohmann::json& architecture() const { return architecture_; }
 
   // Runs `count` one-hot sequences ([4, L*count]). activations[0] is the
   // input, activations[i+1] the output of layer i; the last one holds the
@@ -42,10 +48,17 @@ class Model {
   std::vector<std::string> tasks_;
   OutputKind output_;
   std::vector<std::unique_ptr<Layer>> layers_;
+  nlohmann::json architecture_;
 };
 
 // Throws IoError/FormatError naming `path` and the problem (design §2).
 Model load_model(const std::string& path, const ModelLoadOptions& options = {});
+
+// The layer stack of an architecture JSON (design §2) with every parameter
+// zero, for training (training/initialization.hpp fills them). Throws
+// FormatError naming `origin` (the architecture file) for every problem the
+// loader would report about the architecture.
+Model build_untrained_model(const nlohmann::json& architecture, const std::string& origin);
 
 // Probabilities from logits [tasks, count]: sigmoid per task, softmax over
 // tasks, or the logits themselves for a linear output.

@@ -16,6 +16,12 @@ struct SafetensorsTensor {
   int64_t element_count() const;
 };
 
+// A tensor with its name, in the order a writer lays them out.
+struct NamedTensor {
+  std::string name;
+  SafetensorsTensor tensor;
+};
+
 struct SafetensorsFile {
   std::map<std::string, SafetensorsTensor> tensors;
   std::map<std::string, std::string> metadata;  // "__metadata__" (string values)

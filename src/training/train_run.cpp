@@ -1,0 +1,113 @@
+#include "deeplift/training/train_run.hpp"
+
+#include <omp.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "deeplift/errors.hpp"
+#include "deeplift/io/atomic_file.hpp"
+#include "deeplift/model/model_writer.hpp"
+#include "deeplift/training/initialization.hpp"
+#include "deeplift/training/parameters.hpp"
+#include "deeplift/training/report.hpp"
+
+namespace deeplift {
+
+namespace {
+
+constexpr const char* kTag = "[train-model] ";
+
+std::vector<float> parse_weights(const std::string& text, const std::string& option, std::string& problems) {
+  std::vector<float> values;
+  if (text.empty()) return values;
+  std::stringstream stream(text);
+  std::string item;
+  while (std::getline(stream, item, ',')) {
+    char* end = nullptr;
+    const float value = std::strtof(item.c_str(), &end);
+    if (item.empty() || *end != '\0' || !(value >= 0.0f) || !std::isfinite(value)) {
+      problems += "; --" + option + " '" + text + "' is not a comma-separated list of non-negative numbers";
+      return {};
+    }
+    values.push_back(value);
+  }
+  return values;
+}
+
+nlohmann::json read_architecture(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw IoError("can't open '" + path + "': " + std::strerror(errno));
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw FormatError("'" + path + "': not JSON (" + std::string(e.what()) + ")");
+  }
+}
+
+}  // namespace
+
+std::string metrics_path_for(const std::string& model_path) {
+  const std::string suffix = ".safetensors";
+  if (model_path.size() > suffix.size() && model_path.compare(model_path.size() - suffix.size(), suffix.size(), suffix) == 0)
+    return model_path.substr(0, model_path.size() - suffix.size()) + ".metrics.json";
+  return model_path + ".metrics.json";
+}
+
+TrainResult train_from_files(const TrainModelOptions& options, std::ostream& log) {
+  // Check every option first and report all problems at once.
+  TrainOptions training = options.training;
+  std::string problems;
+  training.class_weights.negative = parse_weights(options.negative_weights, "neg-weights", problems);
+  training.class_weights.positive = parse_weights(options.positive_weights, "pos-weights", problems);
+  if (options.out.empty()) problems += "; --out is empty";
+  for (const auto& problem : option_problems(training)) problems += "; " + problem;
+  if (!problems.empty()) throw UsageError(problems.substr(2));
+
+  const nlohmann::json architecture = read_architecture(options.arch);
+  Model model = build_untrained_model(architecture, options.arch);
+  const Loss probe_loss(model.output(), model.task_count(), training.class_weights);  // fails fast on linear outputs
+  const LabelTable labels = read_label_table(options.labels, model.tasks());
+  const TrainingData data = load_training_data(options.fasta, labels, model);
+
+  const std::string metrics_path = metrics_path_for(options.out);
+  AtomicFile model_file(options.out);
+  AtomicFile metrics_file(metrics_path);
+
+  initialize_parameters(model, training.seed);
+  const int threads = training.threads > 0 ? training.threads : omp_get_num_procs();
+  if (!options.quiet)
+    log << kTag << data.train.size() << " train / " << data.valid.size() << " valid / " << data.test.size()
+        << " test sequences (" << data.split_rule << "); " << parameter_count(model) << " parameters; " << threads
+        << " threads" << std::endl;
+
+  const TrainResult result = train_model(model, data, training, [&](const EpochRecord& record) {
+    if (!options.quiet) log << kTag << epoch_line(record, model.tasks(), training.epochs) << std::endl;
+  });
+
+  const nlohmann::json report = metrics_report(result, model.tasks(), training, data);
+  const nlohmann::json provenance = {{"tool", "train-model"},
+                                     {"seed", training.seed},
+                                     {"best_epoch", result.best_epoch},
+                                     {"options", report["options"]}};
+  write_model(model, model_file.stream(), {{"training", provenance.dump()}});
+  const std::string text = report.dump(2) + "\n";
+  std::fwrite(text.data(), 1, text.size(), metrics_file.stream());
+  model_file.commit();
+  metrics_file.commit();
+
+  if (!options.quiet) {
+    log << kTag << "best epoch " << result.best_epoch << (result.stopped_early ? " (stopped early)" : "")
+        << ": valid loss " << result.final_valid.loss;
+    const Evaluation& final_eval = result.final_test.size > 0 ? result.final_test : result.final_valid;
+    log << "; " << (result.final_test.size > 0 ? "test" : "valid");
+    for (size_t t = 0; t < model.tasks().size(); ++t)
+      log << " " << model.tasks()[t] << " auROC " << final_eval.tasks[t].auroc << " auPRC " << final_eval.tasks[t].auprc;
+    log << "\n" << kTag << "wrote " << options.out << " and " << metrics_path << std::endl;
+  }
+  return result;
+}
+
+}  // namespace deeplift
