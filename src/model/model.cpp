@@ -10,6 +10,7 @@
 #include "deeplift/layers/layer_config.hpp"
 #include "deeplift/layers/registry.hpp"
 #include "deeplift/model/safetensors.hpp"
+#include "json_message.hpp"
 
 namespace deeplift {
 
@@ -85,8 +86,8 @@ void verify_test_vectors(const Model& model, const std::string& text) {
   nlohmann::json vectors;
   try {
     vectors = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    fail(path, std::string("test_vectors metadata is not JSON (") + e.what() + ")");
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number like 1e309
+    fail(path, "test_vectors metadata is not JSON (" + detail::json_message(e) + ")");
   }
   if (!vectors.contains("inputs") || !vectors.contains("logits") || !vectors["inputs"].is_array() ||
       !vectors["logits"].is_array() || vectors["inputs"].size() != vectors["logits"].size())
@@ -113,7 +114,7 @@ void verify_test_vectors(const Model& model, const std::string& text) {
       for (int t = 0; t < tasks; ++t) expected(t, n) = json_float(logits[t], path, "logits", n);
     }
   } catch (const nlohmann::json::type_error& e) {
-    fail(path, std::string("test_vectors hold a non-number (") + e.what() + ")");
+    fail(path, "test_vectors hold a non-number (" + detail::json_message(e) + ")");
   }
   Matrix got = model.logits(input, count);
   if (model.output() == OutputKind::Softmax) {
@@ -157,8 +158,8 @@ Model build_model(const std::string& path, SafetensorsFile file, const ModelLoad
   nlohmann::json architecture;
   try {
     architecture = nlohmann::json::parse(field("architecture"));
-  } catch (const nlohmann::json::parse_error& e) {
-    fail(path, std::string("architecture is not JSON (") + e.what() + ")");
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number like 1e309
+    fail(path, "architecture is not JSON (" + detail::json_message(e) + ")");
   }
   if (!architecture.is_object()) fail(path, "architecture is not a JSON object");
 
@@ -223,7 +224,7 @@ Model load_model(const std::string& path, const ModelLoadOptions& options) {
   } catch (const nlohmann::json::exception& e) {
     // A JSON value of the wrong type somewhere the checks above do not reach
     // (found by fuzzing): still a FormatError naming the file.
-    fail(path, std::string("architecture or test_vectors: ") + e.what());
+    fail(path, "architecture or test_vectors: " + detail::json_message(e));
   }
 }
 
