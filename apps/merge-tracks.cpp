@@ -49,11 +49,13 @@ int main(int argc, char** argv) {
         if (!options.chrom_sizes.empty()) files.chrom_sizes = deeplift::read_chrom_sizes(options.chrom_sizes);
         deeplift::BedGraphWriter writer(files, options.name, options.description);
         std::vector<float> values;
-        for (const auto& input : options.inputs)
+        for (const auto& input : options.inputs) {
+          writer.set_source(input);
           deeplift::read_bedgraph(input, [&](const std::string& chrom, long start, long end, float value) {
             values.assign(static_cast<size_t>(end - start), value);
             writer.add(chrom, start, values.data(), end - start);
           });
+        }
         writer.commit();
       },
       &positional);

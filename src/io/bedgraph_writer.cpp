@@ -25,7 +25,8 @@ namespace {
 
 // One add() call: where its scores sit in the spill file.
 struct Interval {
-  std::uint32_t chrom;  // index into chrom_names
+  std::uint32_t chrom;   // index into chrom_names
+  std::uint32_t source;  // index into sources, for error messages
   long start;
   long length;
   long offset;  // in floats
@@ -67,6 +68,7 @@ struct BedGraphWriter::Impl {
   std::vector<std::string> chrom_names;
   std::unordered_map<std::string, std::uint32_t> chrom_ids;
   std::vector<Interval> intervals;
+  std::vector<std::string> sources{""};  // set_source() names; 0: none given
 
   Impl(TrackFiles track_files, std::string name, std::string desc)
       : files(std::move(track_files)),
@@ -81,7 +83,9 @@ struct BedGraphWriter::Impl {
 
   std::string describe(const Interval& interval) const {
     return chrom_names[interval.chrom] + ":" + std::to_string(interval.start) + "-" +
-           std::to_string(interval.start + interval.length) + " (" + ordinal(interval.order + 1) + " added)";
+           std::to_string(interval.start + interval.length) +
+           (interval.source != 0 ? " (from '" + sources[interval.source] + "')"
+                                 : " (" + ordinal(interval.order + 1) + " added)");
   }
 
   void write_sorted();
@@ -147,9 +151,12 @@ void BedGraphWriter::add(const std::string& chrom, long start, const float* scor
   }
   const auto n = static_cast<std::size_t>(length);
   if (std::fwrite(scores, sizeof(float), n, w.spill) != n) throw IoError(detail::write_error(w.path, errno));
-  w.intervals.push_back({found->second, start, length, w.spill_floats, static_cast<long>(w.intervals.size())});
+  const auto source = static_cast<std::uint32_t>(w.sources.size() - 1);
+  w.intervals.push_back({found->second, source, start, length, w.spill_floats, static_cast<long>(w.intervals.size())});
   w.spill_floats += length;
 }
+
+void BedGraphWriter::set_source(const std::string& name) { impl_->sources.push_back(name); }
 
 void BedGraphWriter::commit() {
   finish();

@@ -147,6 +147,14 @@ void NpzArrayWriter::finish() {
   if (zip_set_file_compression(archive, static_cast<zip_uint64_t>(index), ZIP_CM_STORE, 0) != 0) {
     fail(zip_strerror(archive));
   }
+  // The member's timestamp would be the temporary file's mtime, making two
+  // runs on the same input differ in two bytes; a fixed 1980-01-01 00:00 (the
+  // earliest MS-DOS date, as reproducible-build tools use) keeps the archive
+  // a function of its data alone.
+  constexpr zip_uint16_t kDosTime = 0, kDosDate = (0 << 9) | (1 << 5) | 1;  // (year-1980)<<9 | month<<5 | day
+  if (zip_file_set_dostime(archive, static_cast<zip_uint64_t>(index), kDosTime, kDosDate, 0) != 0) {
+    fail(zip_strerror(archive));
+  }
   if (zip_close(archive) != 0) fail(zip_strerror(archive));
 
   if (chmod(out.zip_temp.c_str(), detail::new_file_mode()) != 0) throw IoError(detail::write_error(path_, errno));

@@ -10,6 +10,7 @@
 #include "deeplift/layers/layer_config.hpp"
 #include "deeplift/layers/registry.hpp"
 #include "deeplift/model/safetensors.hpp"
+#include "json_message.hpp"
 
 namespace deeplift {
 
@@ -86,8 +87,8 @@ void verify_test_vectors(const Model& model, const std::string& text) {
   nlohmann::json vectors;
   try {
     vectors = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    fail(path, std::string("test_vectors metadata is not JSON (") + e.what() + ")");
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number like 1e309
+    fail(path, "test_vectors metadata is not JSON (" + detail::json_message(e) + ")");
   }
   if (!vectors.contains("inputs") || !vectors.contains("logits") || !vectors["inputs"].is_array() ||
       !vectors["logits"].is_array() || vectors["inputs"].size() != vectors["logits"].size())
@@ -114,7 +115,7 @@ void verify_test_vectors(const Model& model, const std::string& text) {
       for (int t = 0; t < tasks; ++t) expected(t, n) = json_float(logits[t], path, "logits", n);
     }
   } catch (const nlohmann::json::type_error& e) {
-    fail(path, std::string("test_vectors hold a non-number (") + e.what() + ")");
+    fail(path, "test_vectors hold a non-number (" + detail::json_message(e) + ")");
   }
   Matrix got = model.logits(input, count);
   if (model.output() == OutputKind::Softmax) {
@@ -209,8 +210,8 @@ Model load_model(const std::string& path, const ModelLoadOptions& options) {
   nlohmann::json architecture;
   try {
     architecture = nlohmann::json::parse(field("architecture"));
-  } catch (const nlohmann::json::parse_error& e) {
-    fail(path, std::string("architecture is not JSON (") + e.what() + ")");
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number like 1e309
+    fail(path, "architecture is not JSON (" + detail::json_message(e) + ")");
   }
   try {
     WeightStore weights(std::move(file.tensors), path);
@@ -221,7 +222,7 @@ Model load_model(const std::string& path, const ModelLoadOptions& options) {
   } catch (const nlohmann::json::exception& e) {
     // A JSON value of the wrong type somewhere the checks do not reach
     // (found by fuzzing): still a FormatError naming the file.
-    fail(path, std::string("architecture or test_vectors: ") + e.what());
+    fail(path, "architecture or test_vectors: " + detail::json_message(e));
   }
 }
 

@@ -7,6 +7,7 @@
 
 #include "deeplift/errors.hpp"
 #include "deeplift/io/input_file.hpp"
+#include "json_message.hpp"
 
 namespace deeplift {
 
@@ -56,8 +57,8 @@ SafetensorsFile read_safetensors(const std::string& path) {
   nlohmann::json header;
   try {
     header = nlohmann::json::parse(header_text);
-  } catch (const nlohmann::json::parse_error& e) {
-    fail(path, std::string("header is not JSON (") + e.what() + ")");
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number like 1e309
+    fail(path, "header is not JSON (" + detail::json_message(e) + ")");
   }
   if (!header.is_object()) fail(path, "header is not a JSON object");
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "deeplift/util/allocator.hpp"
+#include "deeplift/util/interrupt.hpp"
 
 namespace deeplift {
 
@@ -30,6 +31,9 @@ void IsmScorer::score(const Matrix& input, int count, BatchScores& out) {
   auto flush = [&]() {
     const int batch = static_cast<int>(pending.size());
     if (batch == 0) return;
+    // A window costs 3·L forward passes here, so a batch of windows can take
+    // many seconds: poll for Ctrl-C per batch of mutants too.
+    check_interrupt();
     Matrix batch_input = mutants_.leftCols(static_cast<long>(length) * batch);
     model_.forward(batch_input, batch, activations_);
     const Matrix& logits = activations_.back();

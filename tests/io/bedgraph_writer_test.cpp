@@ -112,6 +112,26 @@ TEST(BedGraphWriter, OverlapIsAnInputErrorNamingBothIntervals) {
   EXPECT_TRUE(dir.entries().empty()) << "a failed write leaves nothing";
 }
 
+TEST(BedGraphWriter, OverlapNamesTheSourcesWhenGiven) {
+  // merge-tracks names its input files, not add() numbers.
+  ScratchDir dir;
+  BedGraphWriter writer(dir.file("out.bedGraph"), "t", "d");
+  const std::vector<float> scores(10, 1.0f);
+  writer.set_source("shard1.bedGraph");
+  writer.add("chr1", 0, scores.data(), 10);
+  writer.set_source("shard2.bedGraph");
+  writer.add("chr1", 5, scores.data(), 10);
+  try {
+    writer.commit();
+    FAIL() << "expected InputError";
+  } catch (const InputError& error) {
+    EXPECT_NE(std::string(error.what())
+                  .find("overlapping intervals chr1:0-10 (from 'shard1.bedGraph') and chr1:5-15 (from 'shard2.bedGraph')"),
+              std::string::npos)
+        << error.what();
+  }
+}
+
 TEST(BedGraphWriter, DuplicateRecordIsAnInputError) {
   ScratchDir dir;
   BedGraphWriter writer(dir.file("out.bedGraph"), "t", "d");

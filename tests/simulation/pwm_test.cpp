@@ -115,6 +115,12 @@ TEST(Pwm, WidthDisagreesWithW) {
                       {"test.meme:6:", "w= 1 but the matrix has 2 rows"});
 }
 
+TEST(Pwm, AbsurdWidthIsAFormatError) {
+  // Converting 1e300 to long was undefined behaviour (UBSan, issue 10).
+  expect_format_error(kHead + "MOTIF wide\nletter-probability matrix: alength= 4 w= 1e300\n0.25 0.25 0.25 0.25\n",
+                      {"test.meme:6:", "bad w= '1e300'"});
+}
+
 TEST(Pwm, MissingLetterProbabilityLine) {
   expect_format_error(
       kHead + "MOTIF lonely\n0.25 0.25 0.25 0.25\nMOTIF ok\nletter-probability matrix:\n0.25 0.25 0.25 0.25\n",

@@ -36,6 +36,10 @@ class BedGraphWriter {
   // Scores for bases [start, start + length) of `chrom`.
   void add(const std::string& chrom, long start, const float* scores, long length);
 
+  // Names the file the following add() calls come from (merge-tracks'
+  // inputs), so that an overlap is reported by file instead of by add() number.
+  void set_source(const std::string& name);
+
   // Sorts, writes and renames into place. Throws InputError naming both
   // records when two intervals overlap (e.g. duplicate record names).
   void commit();
