@@ -17,12 +17,13 @@ from torch import nn
 
 from .common import ConversionError, padding_name, pool_length, same_padding
 
-SUPPORTED = ("Conv1d (after an optional zero ConstantPad1d), Linear, BatchNorm1d, PReLU, LeakyReLU, ReLU, Sigmoid, Tanh, MaxPool1d, AvgPool1d, "
-             "AdaptiveMaxPool1d, AdaptiveAvgPool1d, Flatten, Dropout, Identity, Softmax, LogSoftmax")
+SUPPORTED = ("Conv1d (after an optional zero ConstantPad1d), Linear, BatchNorm1d, PReLU, LeakyReLU, ReLU, "
+             "Sigmoid, Tanh, MaxPool1d, AvgPool1d, AdaptiveMaxPool1d, AdaptiveAvgPool1d, Flatten, Dropout, "
+             "Identity, Softmax, LogSoftmax")
 SKIPPED = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.AlphaDropout, nn.Identity)
 ELEMENTWISE = {nn.ReLU: "relu", nn.Sigmoid: "sigmoid", nn.Tanh: "tanh"}
-LEAF_TYPES = (nn.ConstantPad1d, nn.Conv1d, nn.Linear, nn.BatchNorm1d, nn.PReLU, nn.LeakyReLU, nn.MaxPool1d, nn.AvgPool1d,
-              nn.AdaptiveMaxPool1d, nn.AdaptiveAvgPool1d, nn.Flatten, nn.Softmax, nn.LogSoftmax) \
+LEAF_TYPES = (nn.ConstantPad1d, nn.Conv1d, nn.Linear, nn.BatchNorm1d, nn.PReLU, nn.LeakyReLU, nn.MaxPool1d,
+              nn.AvgPool1d, nn.AdaptiveMaxPool1d, nn.AdaptiveAvgPool1d, nn.Flatten, nn.Softmax, nn.LogSoftmax) \
     + tuple(ELEMENTWISE) + SKIPPED
 
 
@@ -236,6 +237,8 @@ def load(path):
         raise ConversionError(f"can't unpickle it: {exc}. A whole saved module needs its class "
                               "importable (add its directory to PYTHONPATH), or save the state_dict and "
                               "pass --arch") from None
+    except Exception as exc:  # pickle, zip and torch's own errors alike
+        raise ConversionError(f"not a torch.save file ({exc})") from None
     if isinstance(obj, nn.Module):
         return obj
     if isinstance(obj, collections.abc.Mapping):

@@ -466,7 +466,8 @@ def unsupported_module_and_op_are_named():
         problems.append(f"torch ELU: {proc.stderr.strip()}")
 
     def with_elu(nodes):
-        nodes[[n.name for n in nodes].index("conv1d_1/Relu")] = helper.make_node("Elu", ["c2"], ["r2"], name="conv1d_1/Elu")
+        relu = [n.name for n in nodes].index("conv1d_1/Relu")
+        nodes[relu] = helper.make_node("Elu", ["c2"], ["r2"], name="conv1d_1/Elu")
         return nodes
     src = keras_onnx(keras_weights(), os.path.join(TMP, "elu.onnx"), with_elu)
     proc = convert(src, os.path.join(TMP, "elu2.safetensors"), expect=1)
