@@ -1,6 +1,7 @@
 // Typed exceptions of the library. Only apps/ catches them, prints
 // "<app>: <message>" and chooses the exit code; library code never prints.
 #pragma once
+#include <csignal>
 #include <stdexcept>
 #include <string>
 
@@ -36,6 +37,22 @@ class IoError : public Error {
 class UsageError : public Error {
  public:
   using Error::Error;
+};
+
+// The run was stopped by a signal (SIGINT, SIGTERM) before any output was
+// published (util/interrupt.hpp). Apps exit with 128 + signal_number(), the
+// shell's convention for a process ended by that signal.
+class Interrupted : public Error {
+ public:
+  explicit Interrupted(int signal_number)
+      : Error(std::string("interrupted by ") +
+              (signal_number == SIGINT ? "SIGINT" : signal_number == SIGTERM ? "SIGTERM" : "a signal") +
+              "; no output was written"),
+        signal_number_(signal_number) {}
+  int signal_number() const { return signal_number_; }
+
+ private:
+  int signal_number_;
 };
 
 }  // namespace deeplift

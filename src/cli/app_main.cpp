@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "deeplift/errors.hpp"
+#include "deeplift/util/interrupt.hpp"
 
 namespace deeplift {
 
@@ -18,7 +19,8 @@ void print_usage(std::ostream& out, const AppDescription& app, const po::options
 }  // namespace
 
 int app_main(int argc, char** argv, const AppDescription& app, const po::options_description& options,
-             const std::function<void(const po::variables_map&)>& run) {
+             const std::function<void(const po::variables_map&)>& run,
+             const po::positional_options_description* positional) {
   po::options_description all(options);
   all.add_options()("help,h", "print this help and exit");
   if (argc <= 1) {
@@ -27,7 +29,10 @@ int app_main(int argc, char** argv, const AppDescription& app, const po::options
   }
   po::variables_map values;
   try {
-    po::store(po::parse_command_line(argc, argv, all), values);
+    po::command_line_parser parser(argc, argv);
+    parser.options(all);
+    if (positional) parser.positional(*positional);
+    po::store(parser.run(), values);
     if (values.count("help")) {
       print_usage(std::cout, app, all);
       return 0;
@@ -37,8 +42,12 @@ int app_main(int argc, char** argv, const AppDescription& app, const po::options
     std::cerr << app.name << ": " << e.what() << "\nTry '" << app.name << " --help'.\n";
     return 1;
   }
+  if (app.interruptible) install_interrupt_handlers();
   try {
     run(values);
+  } catch (const Interrupted& e) {
+    std::cerr << app.name << ": " << e.what() << "\n";
+    return 128 + e.signal_number();
   } catch (const UsageError& e) {
     std::cerr << app.name << ": " << e.what() << "\n";
     return 1;

@@ -1,33 +1,51 @@
 #include "deeplift/layers/activations.hpp"
 
+#include <cmath>
+
 namespace deeplift {
 
 std::unique_ptr<Layer> Relu::create(const LayerConfig& config) {
   return std::make_unique<Relu>(config.name(), config.input());
 }
-void Relu::activate(const Matrix& z, Matrix& y, int) const { y = z.cwiseMax(0.0f); }
-void Relu::derivative(const Matrix& z, Matrix& slope, int) const {
-  slope = (z.array() > 0.0f).cast<float>().matrix();  // left derivative: 0 at z == 0
+void Relu::values_at(const float* z, const int*, float* y, long n) const {
+  for (long i = 0; i < n; ++i) y[i] = z[i] > 0.0f ? z[i] : 0.0f;
+}
+void Relu::slopes_at(const float* z, const int*, float* slope, long n) const {
+  for (long i = 0; i < n; ++i) slope[i] = z[i] > 0.0f ? 1.0f : 0.0f;  // left derivative: 0 at z == 0
+}
+
+void Relu::secants_at(const float* z, const float* z_ref, const int*, float* secant, long n) const {
+  for (long i = 0; i < n; ++i) {
+    const float y = z[i] > 0.0f ? z[i] : 0.0f, y_ref = z_ref[i] > 0.0f ? z_ref[i] : 0.0f;
+    // One piece: its slope exactly; across the kink no cancellation occurs.
+    secant[i] = (z[i] > 0.0f) == (z_ref[i] > 0.0f) ? (z[i] > 0.0f ? 1.0f : 0.0f) : (y - y_ref) / (z[i] - z_ref[i]);
+  }
 }
 
 std::unique_ptr<Layer> Sigmoid::create(const LayerConfig& config) {
   return std::make_unique<Sigmoid>(config.name(), config.input());
 }
-void Sigmoid::activate(const Matrix& z, Matrix& y, int) const {
-  y = (1.0f / (1.0f + (-z.array()).exp())).matrix();
+void Sigmoid::values_at(const float* z, const int*, float* y, long n) const {
+  for (long i = 0; i < n; ++i) y[i] = 1.0f / (1.0f + std::exp(-z[i]));
 }
-void Sigmoid::derivative(const Matrix& z, Matrix& slope, int count) const {
-  Matrix y;
-  activate(z, y, count);
-  slope = (y.array() * (1.0f - y.array())).matrix();
+void Sigmoid::slopes_at(const float* z, const int*, float* slope, long n) const {
+  for (long i = 0; i < n; ++i) {
+    const float y = 1.0f / (1.0f + std::exp(-z[i]));
+    slope[i] = y * (1.0f - y);
+  }
 }
 
 std::unique_ptr<Layer> Tanh::create(const LayerConfig& config) {
   return std::make_unique<Tanh>(config.name(), config.input());
 }
-void Tanh::activate(const Matrix& z, Matrix& y, int) const { y = z.array().tanh().matrix(); }
-void Tanh::derivative(const Matrix& z, Matrix& slope, int) const {
-  slope = (1.0f - z.array().tanh().square()).matrix();
+void Tanh::values_at(const float* z, const int*, float* y, long n) const {
+  for (long i = 0; i < n; ++i) y[i] = std::tanh(z[i]);
+}
+void Tanh::slopes_at(const float* z, const int*, float* slope, long n) const {
+  for (long i = 0; i < n; ++i) {
+    const float y = std::tanh(z[i]);
+    slope[i] = 1.0f - y * y;
+  }
 }
 
 }  // namespace deeplift

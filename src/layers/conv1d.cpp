@@ -25,7 +25,20 @@ Conv1d::Conv1d(std::string name, Shape input, Shape output, Geometry geometry, M
       weight_(std::move(weight)),
       bias_(std::move(bias)),
       weight_positive_(positive_part(weight_)),
-      weight_negative_(negative_part(weight_)) {}
+      weight_negative_(negative_part(weight_)),
+      weight_t_(weight_.transpose()),
+      weight_positive_t_(weight_positive_.transpose()),
+      weight_negative_t_(weight_negative_.transpose()) {}
+
+namespace {
+
+long count_nonzero(const float* values, long size) {
+  long nonzero = 0;
+  for (long i = 0; i < size; ++i) nonzero += values[i] != 0.0f;
+  return nonzero;
+}
+
+}  // namespace
 
 std::unique_ptr<Layer> Conv1d::create(const LayerConfig& config) {
   const Shape input = config.input();
@@ -188,7 +201,54 @@ void Conv1d::forward_impl(const Matrix& input, Matrix& output, int count) const 
   output.colwise() += bias_;
 }
 
-void Conv1d::split_delta(const Matrix& input_delta, Matrix& delta_plus, Matrix& delta_minus, int count) const {
+void Conv1d::split_delta(const Matrix& input_delta, const Matrix* needed, int tasks, Matrix& delta_plus,
+                         Matrix& delta_minus, int count) const {
+  const int cin = input_shape().channels, lin = input_shape().length;
+  const int cout = output_shape().channels, lout = output_shape().length;
+  if (needed && count_nonzero(needed->data(), needed->size()) < kSparseDensity * needed->size()) {
+    // Only outputs that some task's multiplier reaches: Δz± = Σ max/min(w·Δx, 0)
+    // over the receptive field, directly from the definition.
+    const int k = geometry_.kernel_size, s = geometry_.stride, d = geometry_.dilation, pad = geometry_.pad_left;
+    const long block = static_cast<long>(cout) * lout * count;
+    delta_plus.setZero(cout, static_cast<long>(lout) * count);
+    delta_minus.setZero(cout, static_cast<long>(lout) * count);
+    for (int n = 0; n < count; ++n)
+      for (int o = 0; o < lout; ++o)
+        for (int c = 0; c < cout; ++c) {
+          const long element = (static_cast<long>(n) * lout + o) * cout + c;
+          bool wanted = false;
+          for (int t = 0; t < tasks && !wanted; ++t) wanted = needed->data()[t * block + element] != 0.0f;
+          if (!wanted) continue;
+          const float* filter = weight_t_.col(c).data();
+          float plus = 0, minus = 0;
+          const int first = o * s - pad;
+          if (d == 1 && first >= 0 && first + k <= lin) {
+            // Whole window inside: one contiguous run of K*Cin products.
+            const float* x = input_delta.data() + (static_cast<long>(n) * lin + first) * cin;
+            for (int i = 0; i < k * cin; ++i) {
+              const float product = filter[i] * x[i];
+              plus += std::max(product, 0.0f);
+              minus += std::min(product, 0.0f);
+            }
+            delta_plus.data()[element] = plus;
+            delta_minus.data()[element] = minus;
+            continue;
+          }
+          for (int j = 0; j < k; ++j) {
+            const int position = o * s - pad + j * d;
+            if (position < 0 || position >= lin) continue;
+            const float* x = input_delta.data() + (static_cast<long>(n) * lin + position) * cin;
+            for (int i = 0; i < cin; ++i) {
+              const float product = filter[j * cin + i] * x[i];
+              plus += std::max(product, 0.0f);
+              minus += std::min(product, 0.0f);
+            }
+          }
+          delta_plus.data()[element] = plus;
+          delta_minus.data()[element] = minus;
+        }
+    return;
+  }
   thread_local Matrix columns, positive, negative;
   im2col(input_delta, count, columns);
   positive = columns.cwiseMax(0.0f);
@@ -203,6 +263,12 @@ void Conv1d::split_delta(const Matrix& input_delta, Matrix& delta_plus, Matrix& 
 void Conv1d::backward_impl(const LayerTrace& trace, NonlinearRule, const Multipliers& out,
                            Multipliers& in) const {
   const int sequences = trace.count * trace.tasks;
+  const long nonzero = count_nonzero(out.positive.data(), out.positive.size()) +
+                       (out.split ? count_nonzero(out.negative.data(), out.negative.size()) : 0);
+  if (nonzero < kSparseDensity * out.positive.size() * (out.split ? 2 : 1)) {
+    sparse_backward(trace.input - trace.input_ref, out, trace.count, trace.tasks, in);
+    return;
+  }
   thread_local Matrix columns;
   if (!out.split) {
     columns.noalias() = weight_.transpose() * out.positive;
@@ -218,6 +284,63 @@ void Conv1d::backward_impl(const LayerTrace& trace, NonlinearRule, const Multipl
   col2im(columns, sequences, when_negative);
   const Matrix delta = trace.input - trace.input_ref;
   select_by_delta_sign(delta, in.positive, when_negative, trace.tasks);
+}
+
+void Conv1d::sparse_backward(const Matrix& delta, const Multipliers& out, int count, int tasks,
+                             Multipliers& in) const {
+  const int cin = input_shape().channels, lin = input_shape().length;
+  const int cout = output_shape().channels, lout = output_shape().length;
+  const int k = geometry_.kernel_size, s = geometry_.stride, d = geometry_.dilation, pad = geometry_.pad_left;
+  const int sequences = count * tasks;
+  in.positive.setZero(cin, static_cast<long>(lin) * sequences);
+  thread_local Matrix when_negative;
+  if (out.split) when_negative.setZero(cin, static_cast<long>(lin) * sequences);
+  for (int n = 0; n < sequences; ++n)
+    for (int o = 0; o < lout; ++o)
+      for (int c = 0; c < cout; ++c) {
+        const long element = (static_cast<long>(n) * lout + o) * cout + c;
+        const float m_plus = out.positive.data()[element];
+        const float m_minus = out.split ? out.negative.data()[element] : m_plus;
+        if (m_plus == 0.0f && m_minus == 0.0f) continue;
+        const int first = o * s - pad;
+        if (d == 1 && first >= 0 && first + k <= lin) {
+          // Whole window inside: one contiguous run of K*Cin inputs.
+          const long offset = (static_cast<long>(n) * lin + first) * cin;
+          float* a = in.positive.data() + offset;
+          if (!out.split) {
+            const float* filter = weight_t_.col(c).data();
+            for (int i = 0; i < k * cin; ++i) a[i] += filter[i] * m_plus;
+            continue;
+          }
+          float* b = when_negative.data() + offset;
+          const float* wp = weight_positive_t_.col(c).data();
+          const float* wn = weight_negative_t_.col(c).data();
+          for (int i = 0; i < k * cin; ++i) {
+            a[i] += wp[i] * m_plus + wn[i] * m_minus;
+            b[i] += wp[i] * m_minus + wn[i] * m_plus;
+          }
+          continue;
+        }
+        for (int j = 0; j < k; ++j) {
+          const int position = o * s - pad + j * d;
+          if (position < 0 || position >= lin) continue;
+          float* a = in.positive.data() + (static_cast<long>(n) * lin + position) * cin;
+          if (!out.split) {
+            const float* filter = weight_t_.col(c).data() + j * cin;
+            for (int i = 0; i < cin; ++i) a[i] += filter[i] * m_plus;
+            continue;
+          }
+          // Linear rule: W⁺ᵀM⁺ + W⁻ᵀM⁻ for Δx > 0 and W⁺ᵀM⁻ + W⁻ᵀM⁺ for Δx < 0.
+          float* b = when_negative.data() + (static_cast<long>(n) * lin + position) * cin;
+          const float* wp = weight_positive_t_.col(c).data() + j * cin;
+          const float* wn = weight_negative_t_.col(c).data() + j * cin;
+          for (int i = 0; i < cin; ++i) {
+            a[i] += wp[i] * m_plus + wn[i] * m_minus;
+            b[i] += wp[i] * m_minus + wn[i] * m_plus;
+          }
+        }
+      }
+  if (out.split) select_by_delta_sign(delta, in.positive, when_negative, tasks);
 }
 
 }  // namespace deeplift

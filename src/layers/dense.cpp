@@ -29,8 +29,11 @@ std::unique_ptr<Layer> Dense::create(const LayerConfig& config) {
 }
 
 void Dense::refresh_parts() {
-  weight_positive_ = positive_part(weight_);
-  weight_negative_ = negative_part(weight_);
+  const Matrix positive = positive_part(weight_), negative = negative_part(weight_);
+  weight_abs_t_ = weight_.cwiseAbs().transpose();
+  const long out = weight_.rows(), in = weight_.cols();
+  split_weight_.resize(2 * out, 2 * in);
+  split_weight_ << positive, negative, negative, positive;
 }
 
 void Dense::mean_normalize() {
@@ -65,13 +68,17 @@ void Dense::forward_impl(const Matrix& input, Matrix& output, int) const {
   output.colwise() += bias_;
 }
 
-void Dense::split_delta(const Matrix& input_delta, Matrix& delta_plus, Matrix& delta_minus, int) const {
-  const Matrix positive = input_delta.cwiseMax(0.0f);
-  const Matrix negative = input_delta.cwiseMin(0.0f);
-  delta_plus.noalias() = weight_positive_ * positive;
-  delta_plus.noalias() += weight_negative_ * negative;
-  delta_minus.noalias() = weight_positive_ * negative;
-  delta_minus.noalias() += weight_negative_ * positive;
+void Dense::split_delta(const Matrix& input_delta, const Matrix*, int, Matrix& delta_plus, Matrix& delta_minus,
+                        int) const {
+  // [Δz⁺; Δz⁻] = [[W⁺, W⁻], [W⁻, W⁺]] · [Δx⁺; Δx⁻] (design §4), one GEMM.
+  const long in = input_delta.rows(), out = weight_.rows();
+  thread_local Matrix parts, split;
+  parts.resize(2 * in, input_delta.cols());
+  parts.topRows(in) = input_delta.cwiseMax(0.0f);
+  parts.bottomRows(in) = input_delta.cwiseMin(0.0f);
+  split.noalias() = split_weight_ * parts;
+  delta_plus = split.topRows(out);
+  delta_minus = split.bottomRows(out);
 }
 
 void Dense::backward_impl(const LayerTrace& trace, NonlinearRule, const Multipliers& out,
@@ -81,11 +88,16 @@ void Dense::backward_impl(const LayerTrace& trace, NonlinearRule, const Multipli
     in.positive.noalias() = weight_.transpose() * out.positive;
     return;
   }
-  Matrix when_negative;
-  in.positive.noalias() = weight_positive_.transpose() * out.positive;
-  in.positive.noalias() += weight_negative_.transpose() * out.negative;
-  when_negative.noalias() = weight_positive_.transpose() * out.negative;
-  when_negative.noalias() += weight_negative_.transpose() * out.positive;
+  // For Δx > 0 the linear rule gives A = W⁺ᵀM⁺ + W⁻ᵀM⁻, for Δx < 0
+  // B = W⁺ᵀM⁻ + W⁻ᵀM⁺. With S = Wᵀ(M⁺ + M⁻) = A + B and
+  // D = |W|ᵀ(M⁺ − M⁻) = A − B, two GEMMs give both instead of four.
+  thread_local Matrix sum, difference, when_negative;
+  sum = out.positive + out.negative;
+  difference = out.positive - out.negative;
+  when_negative.noalias() = weight_.transpose() * sum;        // S
+  in.positive.noalias() = weight_abs_t_ * difference;          // D
+  in.positive = 0.5f * (when_negative + in.positive);          // A = (S + D)/2
+  when_negative -= in.positive;                                // B = S − A
   const Matrix delta = trace.input - trace.input_ref;
   select_by_delta_sign(delta, in.positive, when_negative, trace.tasks);
 }

@@ -25,7 +25,7 @@ void Layer::backward(const LayerTrace& trace, NonlinearRule rule, const Multipli
   backward_impl(trace, rule, output_multipliers, input_multipliers);
 }
 
-void Layer::split_delta(const Matrix&, Matrix&, Matrix&, int) const {
+void Layer::split_delta(const Matrix&, const Matrix*, int, Matrix&, Matrix&, int) const {
   throw Error("layer " + name_ + " (" + type_ + ") has no weights to split its delta by");
 }
 

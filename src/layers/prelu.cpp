@@ -50,24 +50,29 @@ void Prelu::parameters_updated() {
   }
 }
 
-void Prelu::activate(const Matrix& z, Matrix& y, int count) const {
-  y.resize(z.rows(), z.cols());
-  const long block = slopes_.size();
-  const auto a = Eigen::Map<const Eigen::ArrayXf>(slopes_.data(), block);
-  for (int n = 0; n < count; ++n) {
-    const auto zn = Eigen::Map<const Eigen::ArrayXf>(z.data() + n * block, block);
-    Eigen::Map<Eigen::ArrayXf>(y.data() + n * block, block) = (zn > 0.0f).select(zn, a * zn);
-  }
+void Prelu::values_at(const float* z, const int* index, float* y, long n) const {
+  const float* a = slopes_.data();
+  for (long i = 0; i < n; ++i) y[i] = z[i] > 0.0f ? z[i] : a[index[i]] * z[i];
 }
 
-void Prelu::derivative(const Matrix& z, Matrix& slope, int count) const {
-  slope.resize(z.rows(), z.cols());
-  const long block = slopes_.size();
-  const auto a = Eigen::Map<const Eigen::ArrayXf>(slopes_.data(), block);
-  for (int n = 0; n < count; ++n) {
-    const auto zn = Eigen::Map<const Eigen::ArrayXf>(z.data() + n * block, block);
-    // Left derivative: the slope at z == 0 (design §4).
-    Eigen::Map<Eigen::ArrayXf>(slope.data() + n * block, block) = (zn > 0.0f).select(Eigen::ArrayXf::Ones(block), a);
+void Prelu::slopes_at(const float* z, const int* index, float* slope, long n) const {
+  const float* a = slopes_.data();
+  for (long i = 0; i < n; ++i) slope[i] = z[i] > 0.0f ? 1.0f : a[index[i]];  // left derivative: the slope at 0
+}
+
+void Prelu::secants_at(const float* z, const float* z_ref, const int* index, float* secant, long n) const {
+  const float* a = slopes_.data();
+  for (long i = 0; i < n; ++i) {
+    const bool up = z[i] > 0.0f, up_ref = z_ref[i] > 0.0f;
+    const float slope = a[index[i]];
+    if (up == up_ref) {
+      secant[i] = up ? 1.0f : slope;  // one linear piece: its slope, exactly
+    } else {
+      // Across the kink |Δz| >= |z|, |z0|: no cancellation in the quotient.
+      const float y = up ? z[i] : slope * z[i];
+      const float y_ref = up_ref ? z_ref[i] : slope * z_ref[i];
+      secant[i] = (y - y_ref) / (z[i] - z_ref[i]);
+    }
   }
 }
 

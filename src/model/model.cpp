@@ -1,6 +1,7 @@
 #include "deeplift/model/model.hpp"
 
 #include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -9,6 +10,7 @@
 #include "deeplift/layers/layer_config.hpp"
 #include "deeplift/layers/registry.hpp"
 #include "deeplift/model/safetensors.hpp"
+#include "json_message.hpp"
 
 namespace deeplift {
 
@@ -67,6 +69,16 @@ namespace {
   throw FormatError("'" + path + "': " + problem);
 }
 
+// A JSON number as float. Converting a double outside float's range is
+// undefined behaviour, so such values are an error here.
+float json_float(const nlohmann::json& value, const std::string& path, const char* what, int index) {
+  const double number = value.is_number() ? value.get<double>() : std::nan("");
+  if (!(std::abs(number) <= std::numeric_limits<float>::max()))
+    fail(path, "test_vectors " + std::string(what) + " " + std::to_string(index) + " holds " + value.dump() +
+                   ", not a finite float32 number");
+  return static_cast<float>(number);
+}
+
 // Embedded test vectors (design §2, written by converters): one-hot inputs
 // [N][4][L] and the source framework's logits [N][T]. Checked so that a wrong
 // conversion fails at load instead of silently in the scores.
@@ -75,8 +87,8 @@ void verify_test_vectors(const Model& model, const std::string& text) {
   nlohmann::json vectors;
   try {
     vectors = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    fail(path, std::string("test_vectors metadata is not JSON (") + e.what() + ")");
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number like 1e309
+    fail(path, "test_vectors metadata is not JSON (" + detail::json_message(e) + ")");
   }
   if (!vectors.contains("inputs") || !vectors.contains("logits") || !vectors["inputs"].is_array() ||
       !vectors["logits"].is_array() || vectors["inputs"].size() != vectors["logits"].size())
@@ -94,15 +106,16 @@ void verify_test_vectors(const Model& model, const std::string& text) {
       for (int c = 0; c < 4; ++c) {
         if (static_cast<int>(item[c].size()) != length)
           fail(path, "test_vectors input " + std::to_string(n) + " does not have length " + std::to_string(length));
-        for (int l = 0; l < length; ++l) input(c, static_cast<long>(n) * length + l) = item[c][l].get<float>();
+        for (int l = 0; l < length; ++l) input(c, static_cast<long>(n) * length + l) =
+              json_float(item[c][l], path, "input", n);
       }
       const auto& logits = vectors["logits"][n];
       if (static_cast<int>(logits.size()) != tasks)
         fail(path, "test_vectors logits " + std::to_string(n) + " do not have " + std::to_string(tasks) + " values");
-      for (int t = 0; t < tasks; ++t) expected(t, n) = logits[t].get<float>();
+      for (int t = 0; t < tasks; ++t) expected(t, n) = json_float(logits[t], path, "logits", n);
     }
   } catch (const nlohmann::json::type_error& e) {
-    fail(path, std::string("test_vectors hold a non-number (") + e.what() + ")");
+    fail(path, "test_vectors hold a non-number (" + detail::json_message(e) + ")");
   }
   Matrix got = model.logits(input, count);
   if (model.output() == OutputKind::Softmax) {
@@ -119,13 +132,22 @@ void verify_test_vectors(const Model& model, const std::string& text) {
     }
 }
 
+// A string member of a JSON object, or `fallback` when absent; nlohmann's
+// value() would throw a type_error that names neither the file nor the key.
+std::string optional_text(const nlohmann::json& object, const char* key, const std::string& fallback,
+                          const std::string& path, const std::string& what) {
+  if (!object.contains(key)) return fallback;
+  if (!object[key].is_string()) fail(path, what + " must be a string");
+  return object[key].get<std::string>();
+}
+
 // Everything the architecture JSON fixes: input, tasks, output kind and the
 // layers, whose tensors come from `weights`.
 Model build_model(const nlohmann::json& architecture, WeightStore& weights, const std::string& path) {
   if (!architecture.is_object()) fail(path, "architecture is not a JSON object");
 
-  const auto& input = architecture.value("input", nlohmann::json::object());
-  if (!input.is_object() || input.value("alphabet", std::string()) != "ACGT")
+  const nlohmann::json input = architecture.contains("input") ? architecture["input"] : nlohmann::json::object();
+  if (!input.is_object() || optional_text(input, "alphabet", "", path, "architecture input alphabet") != "ACGT")
     fail(path, "architecture input alphabet must be \"ACGT\"");
   if (!input.contains("length") || !input["length"].is_number_integer() || input["length"].get<long>() <= 0 ||
       input["length"].get<long>() > (1 << 24))
@@ -142,7 +164,7 @@ Model build_model(const nlohmann::json& architecture, WeightStore& weights, cons
     tasks.push_back(task.get<std::string>());
   }
 
-  const std::string output_text = architecture.value("output", std::string("sigmoid"));
+  const std::string output_text = optional_text(architecture, "output", "sigmoid", path, "architecture output");
   OutputKind output;
   if (output_text == "sigmoid") output = OutputKind::Sigmoid;
   else if (output_text == "softmax") output = OutputKind::Softmax;
@@ -188,14 +210,20 @@ Model load_model(const std::string& path, const ModelLoadOptions& options) {
   nlohmann::json architecture;
   try {
     architecture = nlohmann::json::parse(field("architecture"));
-  } catch (const nlohmann::json::parse_error& e) {
-    fail(path, std::string("architecture is not JSON (") + e.what() + ")");
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number like 1e309
+    fail(path, "architecture is not JSON (" + detail::json_message(e) + ")");
   }
-  WeightStore weights(std::move(file.tensors), path);
-  Model model = build_model(architecture, weights, path);
-  const auto vectors = metadata.find("test_vectors");
-  if (options.verify_test_vectors && vectors != metadata.end()) verify_test_vectors(model, vectors->second);
-  return model;
+  try {
+    WeightStore weights(std::move(file.tensors), path);
+    Model model = build_model(architecture, weights, path);
+    const auto vectors = metadata.find("test_vectors");
+    if (options.verify_test_vectors && vectors != metadata.end()) verify_test_vectors(model, vectors->second);
+    return model;
+  } catch (const nlohmann::json::exception& e) {
+    // A JSON value of the wrong type somewhere the checks do not reach
+    // (found by fuzzing): still a FormatError naming the file.
+    fail(path, "architecture or test_vectors: " + detail::json_message(e));
+  }
 }
 
 Model build_untrained_model(const nlohmann::json& architecture, const std::string& origin) {

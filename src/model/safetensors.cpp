@@ -1,12 +1,13 @@
 #include "deeplift/model/safetensors.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "deeplift/errors.hpp"
+#include "deeplift/io/input_file.hpp"
+#include "json_message.hpp"
 
 namespace deeplift {
 
@@ -31,19 +32,23 @@ uint64_t read_le64(const unsigned char* bytes) {
 }  // namespace
 
 SafetensorsFile read_safetensors(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError("can't open '" + path + "': " + std::strerror(errno));
+  std::ifstream in = open_input_file(path, std::ios::binary);
   in.seekg(0, std::ios::end);
-  const auto file_size = static_cast<uint64_t>(in.tellg());
+  const std::streamoff end = in.tellg();
   in.seekg(0);
+  // A pipe or other unseekable input has no size to check the header against.
+  if (end < 0 || !in) throw IoError("can't read '" + path + "': not a seekable file");
+  const auto file_size = static_cast<uint64_t>(end);
   if (file_size < 8) fail(path, "file is " + std::to_string(file_size) + " bytes, shorter than the 8-byte header length");
 
   unsigned char length_bytes[8];
-  in.read(reinterpret_cast<char*>(length_bytes), 8);
+  if (!in.read(reinterpret_cast<char*>(length_bytes), 8)) throw IoError("can't read '" + path + "': read error");
   const uint64_t header_length = read_le64(length_bytes);
+  // The usual way to get here with a file of another kind (a PyTorch .pt zip,
+  // an HDF5 Keras model): its first 8 bytes read as an absurd length.
   if (header_length > file_size - 8)
     fail(path, "header length " + std::to_string(header_length) + " runs past the end of the file (" +
-                   std::to_string(file_size) + " bytes)");
+                   std::to_string(file_size) + " bytes; not a safetensors file?)");
 
   std::string header_text(header_length, '\0');
   in.read(header_text.data(), static_cast<std::streamsize>(header_length));
@@ -52,8 +57,8 @@ SafetensorsFile read_safetensors(const std::string& path) {
   nlohmann::json header;
   try {
     header = nlohmann::json::parse(header_text);
-  } catch (const nlohmann::json::parse_error& e) {
-    fail(path, std::string("header is not JSON (") + e.what() + ")");
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number like 1e309
+    fail(path, "header is not JSON (" + detail::json_message(e) + ")");
   }
   if (!header.is_object()) fail(path, "header is not a JSON object");
 

@@ -1,12 +1,14 @@
 #include "deeplift/scoring/deeplift_scorer.hpp"
 
 #include "deeplift/errors.hpp"
+#include "deeplift/util/allocator.hpp"
 
 namespace deeplift {
 
 DeepLiftScorer::DeepLiftScorer(const Model& model, Method method, std::vector<int> tasks)
     : model_(model), method_(method), tasks_(std::move(tasks)) {
   if (method == Method::Ism) throw Error("DeepLiftScorer does not do ism; use IsmScorer");
+  keep_large_allocations_in_heap();
   const auto& layers = model.layers();
   rules_.resize(layers.size(), NonlinearRule::Rescale);
   for (size_t i = 0; i < layers.size(); ++i)
@@ -59,7 +61,7 @@ void DeepLiftScorer::backward(int count, BatchScores& out) {
     if (reveal_cancel) {
       // Δz⁺/Δz⁻ of this layer's input, split by the conv/dense layer before it.
       const Matrix delta = activations_[i - 1] - ref_activations_[i - 1];
-      layers[i - 1]->split_delta(delta, delta_plus_[i], delta_minus_[i], count);
+      layers[i - 1]->split_delta(delta, &current.positive, tasks, delta_plus_[i], delta_minus_[i], count);
     }
     LayerTrace trace{activations_[i], ref_activations_[i], activations_[i + 1], ref_activations_[i + 1],
                      reveal_cancel ? &delta_plus_[i] : nullptr, reveal_cancel ? &delta_minus_[i] : nullptr,
@@ -72,18 +74,18 @@ void DeepLiftScorer::backward(int count, BatchScores& out) {
 }
 
 void contribution_scores(const Matrix& multipliers, const Matrix& input, const Matrix& references, int length,
-                         int count, int tasks, Matrix& scores, Matrix& hypothetical) {
+                         int count, int tasks, Matrix& scores, Matrix* hypothetical) {
   const long block = static_cast<long>(length) * count;  // positions of one task block
   scores.resize(length, static_cast<long>(count) * tasks);
-  hypothetical.resize(4, block * tasks);
+  if (hypothetical) hypothetical->resize(4, block * tasks);
   const Matrix delta = input - references;
   for (int t = 0; t < tasks; ++t) {
     const auto m = multipliers.middleCols(t * block, block);
     // One row per position of the batch: Σ_c m·Δx and Σ_c ref·m.
-    const Eigen::RowVectorXf s = (m.array() * delta.array()).colwise().sum();
+    Eigen::Map<Eigen::RowVectorXf>(scores.data() + t * block, block) = (m.array() * delta.array()).colwise().sum();
+    if (!hypothetical) continue;
     const Eigen::RowVectorXf expected = (m.array() * references.array()).colwise().sum();
-    Eigen::Map<Eigen::RowVectorXf>(scores.data() + t * block, block) = s;
-    hypothetical.middleCols(t * block, block) = m.rowwise() - expected;
+    hypothetical->middleCols(t * block, block) = m.rowwise() - expected;
   }
 }
 

@@ -2,10 +2,15 @@
 
 #include <algorithm>
 
+#include "deeplift/util/allocator.hpp"
+#include "deeplift/util/interrupt.hpp"
+
 namespace deeplift {
 
 IsmScorer::IsmScorer(const Model& model, std::vector<int> tasks, int batch_size)
-    : model_(model), tasks_(std::move(tasks)), batch_size_(std::max(batch_size, 16)) {}
+    : model_(model), tasks_(std::move(tasks)), batch_size_(std::max(batch_size, 16)) {
+  keep_large_allocations_in_heap();
+}
 
 void IsmScorer::score(const Matrix& input, int count, BatchScores& out) {
   const int length = model_.input_length();
@@ -26,6 +31,9 @@ void IsmScorer::score(const Matrix& input, int count, BatchScores& out) {
   auto flush = [&]() {
     const int batch = static_cast<int>(pending.size());
     if (batch == 0) return;
+    // A window costs 3·L forward passes here, so a batch of windows can take
+    // many seconds: poll for Ctrl-C per batch of mutants too.
+    check_interrupt();
     Matrix batch_input = mutants_.leftCols(static_cast<long>(length) * batch);
     model_.forward(batch_input, batch, activations_);
     const Matrix& logits = activations_.back();
@@ -55,12 +63,12 @@ void IsmScorer::score(const Matrix& input, int count, BatchScores& out) {
   flush();
 }
 
-void ism_scores(const Matrix& differences, int length, int count, int tasks, Matrix& scores, Matrix& hypothetical) {
+void ism_scores(const Matrix& differences, int length, int count, int tasks, Matrix& scores, Matrix* hypothetical) {
   const long block = static_cast<long>(length) * count;
   scores.resize(length, static_cast<long>(count) * tasks);
   const Eigen::RowVectorXf mean = differences.colwise().mean();
   Eigen::Map<Eigen::RowVectorXf>(scores.data(), block * tasks) = -mean;
-  hypothetical = differences.rowwise() - mean;
+  if (hypothetical) *hypothetical = differences.rowwise() - mean;
 }
 
 }  // namespace deeplift

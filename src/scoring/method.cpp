@@ -12,6 +12,10 @@ const std::vector<MethodInfo>& all_methods() {
       {Method::GenomicsDefault, "genomics-default",
        "DeepLIFT: Rescale after conv layers, RevealCancel after dense layers"},
       {Method::GradInput, "grad-input", "gradient at the input x (input - reference)"},
+      {Method::IntegratedGradients, "integrated-gradients",
+       "mean gradient on the straight path from the reference to the input (--ig-steps points) x (input - reference)"},
+      {Method::GuidedBackprop, "guided-backprop",
+       "guided backpropagation (only positive gradients pass nonlinearities) x (input - reference)"},
       {Method::Ism, "ism", "in-silico mutagenesis: every single-base substitution"},
   };
   return methods;
@@ -33,7 +37,8 @@ const std::string& method_name(Method method) {
 }
 
 NonlinearRule rule_for(Method method, const Layer* previous) {
-  if (method == Method::GradInput) return NonlinearRule::Gradient;
+  if (method == Method::GradInput || method == Method::IntegratedGradients) return NonlinearRule::Gradient;
+  if (method == Method::GuidedBackprop) return NonlinearRule::GuidedGradient;
   const bool after_weights = previous && previous->has_weights();
   if (!after_weights) return NonlinearRule::Rescale;
   switch (method) {

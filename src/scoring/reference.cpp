@@ -88,7 +88,7 @@ ReferenceSpec ReferenceSpec::parse(const std::string& text) {
   return spec;
 }
 
-void make_reference(const ReferenceSpec& spec, std::string_view window, uint64_t window_number, int index,
+void make_reference(const ReferenceSpec& spec, std::string_view window, uint64_t window_key, int index,
                     float* out, const std::string& where) {
   const size_t length = window.size();
   auto fill_constant = [&](const std::array<float, 4>& f) {
@@ -116,7 +116,7 @@ void make_reference(const ReferenceSpec& spec, std::string_view window, uint64_t
     case ReferenceSpec::Kind::Shuffle: {
       // One stream per (seed, window, k): independent of threads and batches.
       std::seed_seq seeds{static_cast<uint32_t>(spec.seed), static_cast<uint32_t>(spec.seed >> 32),
-                          static_cast<uint32_t>(window_number), static_cast<uint32_t>(window_number >> 32),
+                          static_cast<uint32_t>(window_key), static_cast<uint32_t>(window_key >> 32),
                           static_cast<uint32_t>(index)};
       std::mt19937_64 rng(seeds);
       const std::string shuffled = dinucleotide_shuffle(window, rng);
@@ -124,6 +124,18 @@ void make_reference(const ReferenceSpec& spec, std::string_view window, uint64_t
       return;
     }
   }
+}
+
+uint64_t window_key(const std::string& record, long start) {
+  uint64_t hash = 1469598103934665603ull;
+  auto mix = [&](unsigned char byte) {
+    hash ^= byte;
+    hash *= 1099511628211ull;
+  };
+  for (char c : record) mix(static_cast<unsigned char>(c));
+  mix(0);
+  for (int i = 0; i < 8; ++i) mix(static_cast<unsigned char>(static_cast<uint64_t>(start) >> (8 * i)));
+  return hash;
 }
 
 }  // namespace deeplift

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "deeplift/errors.hpp"
+#include "deeplift/util/interrupt.hpp"
 
 namespace deeplift {
 
@@ -13,12 +14,13 @@ OutputFormats OutputFormats::parse(const std::string& list) {
   bool any = false;
   while (std::getline(stream, item, ',')) {
     if (item == "bedgraph") formats.bedgraph = true;
+    else if (item == "bigwig") formats.bigwig = true;
     else if (item == "npz") formats.npz = true;
     else if (item == "tsv") formats.tsv = true;
-    else throw UsageError("unknown output format '" + item + "' (choose from: bedgraph, npz, tsv)");
+    else throw UsageError("unknown output format '" + item + "' (choose from: bedgraph, bigwig, npz, tsv)");
     any = true;
   }
-  if (!any) throw UsageError("no output format given (choose from: bedgraph, npz, tsv)");
+  if (!any) throw UsageError("no output format given (choose from: bedgraph, bigwig, npz, tsv)");
   return formats;
 }
 
@@ -29,7 +31,8 @@ ScoreOutputs::ScoreOutputs(ScoreOutputsConfig config) : config_(std::move(config
     predictions_ = std::make_unique<AtomicFile>(prefix + ".predictions.tsv");
     std::FILE* out = predictions_->stream();
     std::fputs("name", out);
-    for (const auto& task : config_.all_tasks) {
+    for (int t : config_.scored) {
+      const std::string& task = config_.all_tasks[t];
       std::fprintf(out, "\t%s.logit", task.c_str());
       if (config_.output != OutputKind::Linear) std::fprintf(out, "\t%s.prob", task.c_str());
       if (config_.has_reference) std::fprintf(out, "\t%s.ref_logit", task.c_str());
@@ -43,10 +46,14 @@ ScoreOutputs::ScoreOutputs(ScoreOutputsConfig config) : config_(std::move(config
       hyp_.push_back(std::make_unique<NpzArrayWriter>(prefix + "." + task + ".hyp.npz", 4, length));
     }
   }
-  if (config_.formats.bedgraph)
-    for (const auto& task : config_.scored_tasks)
-      tracks_.push_back(std::make_unique<BedGraphWriter>(prefix + "." + task + ".bedGraph", task,
-                                                         task + ": " + config_.description));
+  if (config_.formats.bedgraph || config_.formats.bigwig)
+    for (const auto& task : config_.scored_tasks) {
+      TrackFiles files;
+      if (config_.formats.bedgraph) files.bedgraph = prefix + "." + task + ".bedGraph";
+      if (config_.formats.bigwig) files.bigwig = prefix + "." + task + ".bw";
+      files.chrom_sizes = config_.chrom_sizes;
+      tracks_.push_back(std::make_unique<BedGraphWriter>(files, task, task + ": " + config_.description));
+    }
   item_.resize(4 * static_cast<size_t>(length));
 }
 
@@ -59,7 +66,7 @@ void ScoreOutputs::add_window(const std::string& name, const float* one_hot, con
     const int tasks = static_cast<int>(config_.all_tasks.size());
     const Matrix logit_column = Eigen::Map<const Matrix>(logits, tasks, 1);
     const Matrix probabilities = output_probabilities(logit_column, config_.output);
-    for (int t = 0; t < tasks; ++t) {
+    for (int t : config_.scored) {
       std::fprintf(out, "\t%.9g", logits[t]);
       if (config_.output != OutputKind::Linear) std::fprintf(out, "\t%.9g", probabilities(t, 0));
       if (config_.has_reference) std::fprintf(out, "\t%.9g", ref_logits[t]);
@@ -89,13 +96,34 @@ void ScoreOutputs::add_track(int task, const std::string& chrom, long start, con
 }
 
 void ScoreOutputs::commit() {
-  // Sorting the tracks is where overlapping records are found: do it before
-  // any file is renamed into place.
-  for (auto& track : tracks_) track->commit();
-  if (ohe_) ohe_->commit();
-  for (auto& writer : contrib_) writer->commit();
-  for (auto& writer : hyp_) writer->commit();
-  if (predictions_) predictions_->commit();
+  // Two phases, so that the outputs appear as a set: every file is finished
+  // under its temporary name first (sorting the tracks, where overlapping
+  // records are found; writing the archives: minutes at genome scale, and
+  // where a failure or an interrupt stops with nothing published), then all
+  // are renamed into place, which takes microseconds. A run killed in the
+  // first phase leaves no output at all.
+  for (auto& track : tracks_) {
+    check_interrupt();
+    track->finish();
+  }
+  if (ohe_) {
+    check_interrupt();
+    ohe_->finish();
+  }
+  for (size_t t = 0; t < contrib_.size(); ++t) {
+    check_interrupt();
+    contrib_[t]->finish();
+    hyp_[t]->finish();
+  }
+  if (predictions_) predictions_->finish();
+  check_interrupt();
+  for (auto& track : tracks_) track->publish();
+  if (ohe_) ohe_->publish();
+  for (size_t t = 0; t < contrib_.size(); ++t) {
+    contrib_[t]->publish();
+    hyp_[t]->publish();
+  }
+  if (predictions_) predictions_->publish();
 }
 
 }  // namespace deeplift

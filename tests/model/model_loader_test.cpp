@@ -235,5 +235,60 @@ TEST(ModelLoader, SoftmaxLogitsAreMeanNormalised) {
   EXPECT_NEAR(logits(0, 0) - logits(1, 0), raw0 - raw1, 1e-6);
 }
 
+// Found while building issue 10's bad-input matrix and by fuzzing: JSON that
+// parses but has the wrong types or out-of-range numbers must still give a
+// FormatError naming the file, never a bare nlohmann exception.
+TEST(ModelLoader, NonStringOutputIsAFormatError) {
+  const std::string path = temp_path("output_number.safetensors");
+  auto architecture = linear_architecture(3, 2);
+  architecture["output"] = 3;
+  write_model_file(path, architecture, linear_tensors(3, 2));
+  expect_load_error(path, "architecture output must be a string");
+}
+
+TEST(ModelLoader, NonStringAlphabetIsAFormatError) {
+  const std::string path = temp_path("alphabet_number.safetensors");
+  auto architecture = linear_architecture(3, 2);
+  architecture["input"]["alphabet"] = 4;
+  write_model_file(path, architecture, linear_tensors(3, 2));
+  expect_load_error(path, "alphabet must be a string");
+}
+
+TEST(ModelLoader, NumberTooLargeForJsonIsAFormatError) {
+  const std::string path = temp_path("overflow.safetensors");
+  const std::string text = R"({"__metadata__": {"format": "deeplift-model"}, "x": 1e309})";
+  std::ofstream out(path, std::ios::binary);
+  const uint64_t length = text.size();
+  for (int i = 0; i < 8; ++i) out.put(static_cast<char>((length >> (8 * i)) & 0xff));
+  out << text;
+  out.close();
+  expect_load_error(path, "header is not JSON (number overflow parsing '1e309')");
+}
+
+TEST(ModelLoader, TestVectorsOfTheWrongTypeAreFormatErrors) {
+  const std::string path = temp_path("vectors_types.safetensors");
+  const std::string zeros = "[[[0,0,0],[0,0,0],[0,0,0],[0,0,0]]]";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"inputs": )" + zeros + R"(, "logits": [[0, 0]], "tolerance": "small"})", "test_vectors"},
+      // 1e39 does not fit a float32; converting it would be undefined behaviour.
+      {R"({"inputs": )" + zeros + R"(, "logits": [[1e39, 0]]})", "not a finite float32 number"},
+      {R"({"inputs": )" + zeros + R"(, "logits": [["a", 0]]})", "not a finite float32 number"},
+      {"[1, 2]", "test_vectors needs arrays"},
+  };
+  for (const auto& [vectors, needle] : cases) {
+    write_model_file(path, linear_architecture(3, 2), linear_tensors(3, 2), {{"test_vectors", vectors}});
+    expect_load_error(path, needle);
+  }
+}
+
+TEST(ModelLoader, DirectoryIsAnIoErrorNamingIt) {
+  try {
+    load_model(::testing::TempDir());
+    FAIL() << "no error for a directory";
+  } catch (const IoError& e) {
+    EXPECT_NE(std::string(e.what()).find("Is a directory"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace deeplift

@@ -144,7 +144,7 @@ TEST(LinearModel, ContributionsEqualWeightTimesDeltaExactly) {
     BatchScores out;
     scorer.score(x, 1, out);
     Matrix scores, hypothetical;
-    contribution_scores(out.multipliers, x, ref, length, 1, 2, scores, hypothetical);
+    contribution_scores(out.multipliers, x, ref, length, 1, 2, scores, &hypothetical);
     for (int t = 0; t < 2; ++t)
       for (int l = 0; l < length; ++l) {
         double expected = 0;
@@ -156,6 +156,29 @@ TEST(LinearModel, ContributionsEqualWeightTimesDeltaExactly) {
         }
       }
   }
+}
+
+}  // namespace
+}  // namespace deeplift
+
+namespace deeplift {
+namespace {
+
+// Guided backprop (Springenberg et al. 2015): y = relu(x1) − relu(x2); the
+// gradient reaching relu(x2) is −1, negative, so guided backprop gives x2
+// nothing while the plain gradient gives it −1.
+TEST(GuidedBackprop, BlocksNegativeGradientsAtNonlinearities) {
+  std::vector<std::unique_ptr<Layer>> layers;
+  layers.push_back(std::make_unique<Dense>("h", Shape{4, 1}, weights(2, 4, {1, 0, 0, 0, 0, 1, 0, 0}), Vector::Zero(2)));
+  layers.push_back(std::make_unique<Relu>("relu", Shape{2, 1}));
+  layers.push_back(std::make_unique<Dense>("out", Shape{2, 1}, weights(1, 2, {1, -1}), Vector::Zero(1)));
+  const Model model = dense_model(std::move(layers));
+  const Eigen::Vector4f x(2, 3, 0, 0), zero(0, 0, 0, 0);
+  const auto guided = contributions(model, Method::GuidedBackprop, x, zero);
+  EXPECT_NEAR(guided(0), 2.0f, 1e-6);
+  EXPECT_NEAR(guided(1), 0.0f, 1e-6);
+  const auto gradient = contributions(model, Method::GradInput, x, zero);
+  EXPECT_NEAR(gradient(1), -3.0f, 1e-6);
 }
 
 }  // namespace

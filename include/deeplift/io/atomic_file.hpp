@@ -4,6 +4,7 @@
 // so a failed run leaves no partial output (design §5).
 #pragma once
 #include <cstdio>
+#include <memory>
 #include <string>
 
 namespace deeplift {
@@ -24,10 +25,20 @@ class AtomicFile {
   // temporary file onto path(). Throws IoError naming path() on failure.
   void commit();
 
+  // commit() in two steps, for a set of files that should appear together:
+  // finish() does everything that can fail for a reason other than the
+  // rename (flush, error check, close); publish() only renames. A caller
+  // finishes every file of the set first and publishes them last, so the
+  // set is incomplete on disk only for the microseconds of the renames.
+  void finish();
+  void publish();
+
  private:
   std::string path_;
   std::string temp_path_;
+  std::unique_ptr<char[]> buffer_;  // stdio buffer; must outlive stream_
   std::FILE* stream_ = nullptr;
+  bool finished_ = false;
   bool committed_ = false;
 };
 

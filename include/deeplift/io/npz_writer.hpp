@@ -21,7 +21,12 @@ class NpzArrayWriter {
   void append(const float* item);
   long count() const { return count_; }
   const std::string& path() const { return path_; }
+  // Writes the archive and renames it into place; throws IoError naming path().
   void commit();
+  // commit() in two steps (see AtomicFile): finish() writes the complete
+  // archive under its temporary name, publish() only renames it.
+  void finish();
+  void publish();
 
  private:
   struct Impl;

@@ -11,24 +11,25 @@ class Relu : public ElementwiseLayer {
  public:
   Relu(std::string name, Shape shape) : ElementwiseLayer("relu", std::move(name), shape) {}
   static std::unique_ptr<Layer> create(const LayerConfig& config);
-  void activate(const Matrix& z, Matrix& y, int count) const override;
-  void derivative(const Matrix& z, Matrix& slope, int count) const override;
+  void values_at(const float* z, const int* index, float* y, long n) const override;
+  void slopes_at(const float* z, const int* index, float* slope, long n) const override;
+  void secants_at(const float* z, const float* z_ref, const int* index, float* secant, long n) const override;
 };
 
 class Sigmoid : public ElementwiseLayer {
  public:
   Sigmoid(std::string name, Shape shape) : ElementwiseLayer("sigmoid", std::move(name), shape) {}
   static std::unique_ptr<Layer> create(const LayerConfig& config);
-  void activate(const Matrix& z, Matrix& y, int count) const override;
-  void derivative(const Matrix& z, Matrix& slope, int count) const override;
+  void values_at(const float* z, const int* index, float* y, long n) const override;
+  void slopes_at(const float* z, const int* index, float* slope, long n) const override;
 };
 
 class Tanh : public ElementwiseLayer {
  public:
   Tanh(std::string name, Shape shape) : ElementwiseLayer("tanh", std::move(name), shape) {}
   static std::unique_ptr<Layer> create(const LayerConfig& config);
-  void activate(const Matrix& z, Matrix& y, int count) const override;
-  void derivative(const Matrix& z, Matrix& slope, int count) const override;
+  void values_at(const float* z, const int* index, float* y, long n) const override;
+  void slopes_at(const float* z, const int* index, float* slope, long n) const override;
 };
 
 }  // namespace deeplift

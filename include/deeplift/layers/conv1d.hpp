@@ -31,7 +31,8 @@ class Conv1d : public Layer {
   static std::unique_ptr<Layer> create(const LayerConfig& config);
 
   bool has_weights() const override { return true; }
-  void split_delta(const Matrix& input_delta, Matrix& delta_plus, Matrix& delta_minus, int count) const override;
+  void split_delta(const Matrix& input_delta, const Matrix* needed, int tasks, Matrix& delta_plus,
+                   Matrix& delta_minus, int count) const override;
 
   // Training: weight [Cout, K*Cin] (the layout above) and bias [Cout].
   std::vector<ParameterBlock> parameters() override;
@@ -61,10 +62,20 @@ class Conv1d : public Layer {
   void backward_impl(const LayerTrace& trace, NonlinearRule rule, const Multipliers& output_multipliers,
                      Multipliers& input_multipliers) const override;
 
+  // Multipliers behind a max pool are mostly 0 (one position of each
+  // window per channel): below this density the backward pass and the
+  // RevealCancel split work element by element on the non-zero entries
+  // instead of as dense GEMMs. Same arithmetic, different summation order.
+  static constexpr double kSparseDensity = 0.08;
+
+  void sparse_backward(const Matrix& delta, const Multipliers& out, int count, int tasks, Multipliers& in) const;
+
   Geometry geometry_;
   Matrix weight_;  // [Cout, K*Cin]
   Vector bias_;
   Matrix weight_positive_, weight_negative_;
+  // Transposes ([K*Cin, Cout]): one output channel's filter is a contiguous column.
+  Matrix weight_t_, weight_positive_t_, weight_negative_t_;
 };
 
 // Output length and left padding of a convolution/pooling window (design §2).

@@ -15,7 +15,8 @@ class Dense : public Layer {
   static std::unique_ptr<Layer> create(const LayerConfig& config);
 
   bool has_weights() const override { return true; }
-  void split_delta(const Matrix& input_delta, Matrix& delta_plus, Matrix& delta_minus, int count) const override;
+  void split_delta(const Matrix& input_delta, const Matrix* needed, int tasks, Matrix& delta_plus,
+                   Matrix& delta_minus, int count) const override;
 
   // For softmax outputs: subtract the mean over outputs of the weights and
   // biases, so logits are mean-normalised (design §4; paper §3.6) and
@@ -42,7 +43,8 @@ class Dense : public Layer {
 
   Matrix weight_;  // [out, in]
   Vector bias_;
-  Matrix weight_positive_, weight_negative_;
+  Matrix weight_abs_t_;  // |W|ᵀ, for the linear rule's split multipliers
+  Matrix split_weight_;  // [[W⁺, W⁻], [W⁻, W⁺]]: Δz⁺ and Δz⁻ in one GEMM
 };
 
 }  // namespace deeplift

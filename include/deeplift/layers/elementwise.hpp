@@ -1,6 +1,6 @@
 // Base of elementwise nonlinearities (relu, prelu, sigmoid, tanh). A
-// subclass supplies f and its left derivative f'; the three DeepLIFT rules
-// (design §4) are written once here.
+// subclass supplies f and its left derivative f' on a list of elements; the
+// forward pass and the three DeepLIFT rules (design §4) are written once here.
 #pragma once
 #include "deeplift/layers/layer.hpp"
 
@@ -10,10 +10,22 @@ class ElementwiseLayer : public Layer {
  public:
   bool is_elementwise() const override { return true; }
 
-  // y = f(z) for `count` sequences ([C, L*count]).
-  virtual void activate(const Matrix& z, Matrix& y, int count) const = 0;
-  // f'(z), the left derivative at a kink (as PyTorch: ReLU'(0) = 0).
-  virtual void derivative(const Matrix& z, Matrix& slope, int count) const = 0;
+  // y[i] = f(z[i]) for n elements; index[i] is element i's flat position in
+  // one sequence's column-major [C, L] block (PReLU's slopes depend on it).
+  virtual void values_at(const float* z, const int* index, float* y, long n) const = 0;
+  // f'(z[i]), the left derivative at a kink (as PyTorch: ReLU'(0) = 0).
+  virtual void slopes_at(const float* z, const int* index, float* slope, long n) const = 0;
+
+  // Rescale's multiplier Δy/Δz = (f(z) − f(z0))/(z − z0) for |z − z0| >=
+  // kRescaleEpsilon. In float32, f(z) − f(z0) cancels when z is close to z0;
+  // the default evaluates smooth functions there by the slope at the
+  // midpoint (the secant up to O(Δz²)); piecewise-linear subclasses override
+  // with their exact secant.
+  virtual void secants_at(const float* z, const float* z_ref, const int* index, float* secant, long n) const;
+
+  // Whole-batch versions ([C, L*count]).
+  void activate(const Matrix& z, Matrix& y, int count) const;
+  void derivative(const Matrix& z, Matrix& slope, int count) const;
 
  protected:
   ElementwiseLayer(std::string type, std::string name, Shape shape) : Layer(std::move(type), std::move(name), shape, shape) {}

@@ -20,6 +20,9 @@ enum class NonlinearRule {
   Rescale,       // m = Δy/Δz
   RevealCancel,  // separate M⁺, M⁻ from Δz⁺, Δz⁻ of the preceding conv/dense layer
   Gradient,      // m = f'(z) at the input sequence: gradient×input
+  // Guided backpropagation (Springenberg et al. 2015): the gradient, but
+  // only positive gradients pass back through a nonlinearity.
+  GuidedGradient,
 };
 
 // Multipliers on one side of a layer. Elementwise layers under RevealCancel
@@ -78,7 +81,11 @@ class Layer {
   // conv1d and dense: the layers whose Δ RevealCancel splits (design §4).
   virtual bool has_weights() const { return false; }
   // Δz⁺ = Σ max(w·Δx, 0) and Δz⁻ = Σ min(w·Δx, 0) per output, bias excluded.
-  virtual void split_delta(const Matrix& input_delta, Matrix& delta_plus, Matrix& delta_minus, int count) const;
+  // `needed` (optional) holds the multipliers of `tasks` tasks that will be
+  // applied to this layer's outputs ([C, L*count*tasks]): outputs whose
+  // multiplier is 0 for every task need no split and may be left 0.
+  virtual void split_delta(const Matrix& input_delta, const Matrix* needed, int tasks, Matrix& delta_plus,
+                           Matrix& delta_minus, int count) const;
   virtual bool is_elementwise() const { return false; }
 
   // --- Training (training/). Layers without parameters keep the defaults. ---

@@ -20,8 +20,9 @@ class Prelu : public ElementwiseLayer {
   // or [C, L] (per position); it is broadcast to every position here.
   Prelu(std::string name, Shape shape, Sharing sharing, Matrix slopes);
   static std::unique_ptr<Layer> create(const LayerConfig& config);
-  void activate(const Matrix& z, Matrix& y, int count) const override;
-  void derivative(const Matrix& z, Matrix& slope, int count) const override;
+  void values_at(const float* z, const int* index, float* y, long n) const override;
+  void slopes_at(const float* z, const int* index, float* slope, long n) const override;
+  void secants_at(const float* z, const float* z_ref, const int* index, float* secant, long n) const override;
 
   // Training: the slope tensor in its own shape (not the broadcast one).
   std::vector<ParameterBlock> parameters() override;
@@ -34,7 +35,7 @@ class Prelu : public ElementwiseLayer {
  private:
   Sharing sharing_;
   Matrix parameters_;  // [1, 1], [C, 1] or [C, L]
-  Matrix slopes_;      // [C, L], parameters_ broadcast
+  Matrix slopes_;      // [C, L], parameters_ broadcast; column-major: element c + C*l
 };
 
 }  // namespace deeplift

@@ -50,9 +50,9 @@ class DeepLiftScorer {
 
 // Per-position scores and hypothetical contributions from input multipliers
 // (design §4): s[l] = Σ_c m[c,l]·Δx[c,l] and H[c,l] = m[c,l] − Σ_c' ref[c',l]·m[c',l].
-// `references` is [4, L*count]. Writes scores [L, count*tasks] and
-// hypothetical [4, L*count*tasks].
+// `references` is [4, L*count]. Writes scores [L, count*tasks] and, unless
+// null, hypothetical [4, L*count*tasks].
 void contribution_scores(const Matrix& multipliers, const Matrix& input, const Matrix& references, int length,
-                         int count, int tasks, Matrix& scores, Matrix& hypothetical);
+                         int count, int tasks, Matrix& scores, Matrix* hypothetical);
 
 }  // namespace deeplift

@@ -25,6 +25,6 @@ class IsmScorer {
 };
 
 // Per-position scores s[l] = −mean_c D[c,l] and hypothetical H = D − mean_c D.
-void ism_scores(const Matrix& differences, int length, int count, int tasks, Matrix& scores, Matrix& hypothetical);
+void ism_scores(const Matrix& differences, int length, int count, int tasks, Matrix& scores, Matrix* hypothetical);
 
 }  // namespace deeplift

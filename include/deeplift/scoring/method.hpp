@@ -8,7 +8,7 @@
 
 namespace deeplift {
 
-enum class Method { RevealCancel, Rescale, GenomicsDefault, GradInput, Ism };
+enum class Method { RevealCancel, Rescale, GenomicsDefault, GradInput, IntegratedGradients, GuidedBackprop, Ism };
 
 struct MethodInfo {
   Method method;

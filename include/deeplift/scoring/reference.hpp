@@ -27,10 +27,14 @@ struct ReferenceSpec {
 
 // Fills `out` (a [4, window.size()] block, 4 floats per position) with the
 // reference for one scored window. `index` is the k-th of per_sequence()
-// references of the `window_number`-th window of the run (seeds shuffles so
-// results do not depend on threads or batching). Throws InputError for an
+// references of the window identified by `window_key` (seeds shuffles; a
+// hash of record name and window start, so results depend neither on
+// threads, batching nor sharding). Throws InputError for an
 // all-N window under gc:auto (`where` names it).
-void make_reference(const ReferenceSpec& spec, std::string_view window, uint64_t window_number, int index,
+void make_reference(const ReferenceSpec& spec, std::string_view window, uint64_t window_key, int index,
                     float* out, const std::string& where);
+
+// A stable (FNV-1a) key for a window: record name and start.
+uint64_t window_key(const std::string& record, long start);
 
 }  // namespace deeplift

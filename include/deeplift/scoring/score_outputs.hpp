@@ -15,21 +15,25 @@ namespace deeplift {
 
 struct OutputFormats {
   bool bedgraph = false;
+  bool bigwig = false;
   bool npz = false;
   bool tsv = false;
-  // "bedgraph,npz,tsv": throws UsageError for an unknown or empty list.
+  // "bedgraph,bigwig,npz,tsv": throws UsageError for an unknown or empty list.
   static OutputFormats parse(const std::string& list);
 };
 
 struct ScoreOutputsConfig {
   std::string prefix;
   OutputFormats formats;
-  std::vector<std::string> all_tasks;  // the model's tasks, for predictions
+  std::vector<std::string> all_tasks;  // the model's tasks (softmax needs every logit)
   OutputKind output = OutputKind::Sigmoid;
-  std::vector<std::string> scored_tasks;  // tasks with score files
+  std::vector<int> scored;                // indices into all_tasks of the --tasks
+  std::vector<std::string> scored_tasks;  // their names
   bool has_reference = true;              // write <task>.ref_logit columns
   int length = 0;                         // window length
   std::string description;                // method and reference, for track lines
+  // For bigWig headers; empty: each chromosome's furthest scored base.
+  std::vector<std::pair<std::string, std::uint32_t>> chrom_sizes;
 };
 
 class ScoreOutputs {

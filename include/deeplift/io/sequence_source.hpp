@@ -1,0 +1,50 @@
+// Where score-seqs gets its sequences: FASTA records, or BED regions of an
+// indexed genome. Both yield records in input order with the genomic
+// coordinates their scores belong to (design §5).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "deeplift/io/record_coordinates.hpp"
+
+namespace deeplift {
+
+struct SourceRecord {
+  std::string name;
+  std::string sequence;
+  RecordCoordinates coordinates;
+};
+
+class SequenceSource {
+ public:
+  virtual ~SequenceSource() = default;
+  // Next record, false at the end. Throws FormatError/IoError naming the file.
+  virtual bool next(SourceRecord& record) = 0;
+  // The file named in messages.
+  virtual const std::string& path() const = 0;
+  // Chromosome sizes for bigWig headers; empty when unknown (FASTA input).
+  virtual std::vector<std::pair<std::string, std::uint32_t>> chrom_sizes() const { return {}; }
+  // Number of records, or -1 when unknown until the end (FASTA input).
+  virtual long total() const { return -1; }
+};
+
+// FASTA records; names of the form chr:start-end give genomic coordinates.
+std::unique_ptr<SequenceSource> open_fasta_source(const std::string& path);
+
+struct GenomeRegionOptions {
+  long center_width = 0;  // > 0: re-centre each region on its midpoint to this width
+  bool clip = false;      // skip regions past a chromosome end instead of failing
+};
+
+// BED3+ regions of an indexed genome (plain or bgzip FASTA; the .fai/.gzi
+// are built if missing). Regions are checked when opened; overlapping ones
+// are merged (sorted) so that scores never overlap, otherwise BED order is
+// kept. `skipped` receives the number of regions --clip dropped.
+std::unique_ptr<SequenceSource> open_genome_regions(const std::string& genome, const std::string& bed,
+                                                   const GenomeRegionOptions& options, long& skipped,
+                                                   long& merged);
+
+}  // namespace deeplift

@@ -1,0 +1,28 @@
+// Integrated gradients (Sundararajan et al. 2017), the baseline the DeepLIFT
+// paper compares with "10 intervals": the multiplier of each input is the
+// mean gradient at ref + (k/steps)·(x − ref), k = 1..steps (a right Riemann
+// sum of the path integral, ending at the input itself); contributions are
+// then m·Δx as for every other method.
+#pragma once
+#include <vector>
+
+#include "deeplift/scoring/deeplift_scorer.hpp"
+
+namespace deeplift {
+
+class IntegratedGradientsScorer {
+ public:
+  IntegratedGradientsScorer(const Model& model, std::vector<int> tasks, int steps);
+  // `references` is [4, L*count] (one per sequence, repeated if shared).
+  void score(const Matrix& input, const Matrix& references, int count, BatchScores& out);
+
+ private:
+  const Model& model_;
+  DeepLiftScorer gradients_;
+  int steps_;
+  Matrix point_;
+  BatchScores step_;
+  std::vector<Matrix> activations_;
+};
+
+}  // namespace deeplift

@@ -1,0 +1,7 @@
+"""Converters from PyTorch and ONNX to the deeplift-cpp model file (design §2).
+
+Used by scripts/convert-model. Each source (torch_source, onnx_source)
+turns a model into the same intermediate list of layer records; common.py
+folds batch normalisation, detects the output function, names the layers and
+writes the file through scripts/write-model.py.
+"""

@@ -1,0 +1,217 @@
+"""The intermediate layer list shared by the sources, and the file writer.
+
+A source yields a list of records (dicts), in execution order:
+
+  {"type": "conv1d", "weight": [O, I, K], "bias": [O], "stride", "dilation", "padding"}
+  {"type": "dense", "weight": [O, F], "bias": [O]}
+  {"type": "prelu", "slope": [1] | [C] | [C, L]}
+  {"type": "relu" | "sigmoid" | "tanh" | "flatten"}
+  {"type": "maxpool1d" | "avgpool1d", "kernel_size", "stride"}
+  {"type": "affine", "scale": [C], "shift": [C]}   batch norm or a per-channel
+                                                   Add/Mul: folded into the
+                                                   preceding conv1d/dense
+  {"type": "softmax"}                              only as the last record
+
+plus "what" (the source's name for it, for messages) and "tap" (a handle the
+source uses to read that layer's output: the logits of the last dense layer
+are taken there, before any output function). Arrays are float64 in the
+design §2 layout ([channels, length], flatten channel-major).
+"""
+import importlib.util
+import json
+import os
+
+import numpy as np
+
+SCRIPTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUTPUT_KINDS = ("sigmoid", "softmax", "linear")
+
+
+class ConversionError(Exception):
+    """The model cannot be expressed in design §2 (or the options contradict it)."""
+
+
+def _load_writer():
+    """scripts/write-model.py as a module (its name is not importable as is)."""
+    spec = importlib.util.spec_from_file_location("write_model", os.path.join(SCRIPTS, "write-model.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+write_model = _load_writer()
+
+
+def same_padding(length, kernel, stride, dilation):
+    """(left, right) of design §2 'same' padding (TensorFlow's rule)."""
+    _, pads = write_model.conv_output_length(length, kernel, stride, dilation, "same")
+    return pads
+
+
+def padding_name(pads, length, kernel, stride, dilation, what):
+    """'valid' or 'same' for explicit (left, right) zero padding, or an error:
+    design §2 has only those two."""
+    pads = tuple(int(p) for p in pads)
+    if pads == (0, 0):
+        return "valid"
+    same = same_padding(length, kernel, stride, dilation)
+    if pads == tuple(same):
+        return "same"
+    raise ConversionError(
+        f"{what}: padding {pads[0]} left, {pads[1]} right on a length-{length} input is neither "
+        f"'valid' (0, 0) nor design §2 'same' ({same[0]}, {same[1]}) for kernel {kernel}, "
+        f"stride {stride}, dilation {dilation}")
+
+
+def pool_length(length, kernel, stride, ceil_mode, what):
+    """Output length of a pooling layer without padding; ceil mode is
+    accepted only where it gives the same windows as floor mode (design §2)."""
+    if length < kernel:
+        raise ConversionError(f"{what}: input length {length} is shorter than the kernel {kernel}")
+    floor = (length - kernel) // stride + 1
+    if ceil_mode and -(-(length - kernel) // stride) + 1 != floor:
+        raise ConversionError(f"{what}: ceil_mode adds a partial window on a length-{length} input; "
+                              "design §2 pooling is floor mode")
+    return floor
+
+
+def fold_affine(records):
+    """Fold each affine record (batch norm, per-channel scale/shift) into the
+    conv1d/dense record right before it: w' = w·scale, b' = b·scale + shift."""
+    out = []
+    for rec in records:
+        if rec["type"] != "affine":
+            out.append(rec)
+            continue
+        prev = out[-1] if out else None
+        if prev is None or prev["type"] not in ("conv1d", "dense"):
+            after = f"follows {prev['what']}" if prev else "is the first layer"
+            raise ConversionError(f"{rec['what']} cannot be folded: it {after}, not a convolution "
+                                  "or dense layer (design §2 has no separate normalisation layer)")
+        scale, shift = rec["scale"], rec["shift"]
+        if scale.shape != prev["bias"].shape or shift.shape != prev["bias"].shape:
+            raise ConversionError(f"{rec['what']}: {scale.size} channels, but {prev['what']} has "
+                                  f"{prev['bias'].size}")
+        folded = dict(prev)
+        folded["weight"] = prev["weight"] * scale.reshape((-1,) + (1,) * (prev["weight"].ndim - 1))
+        folded["bias"] = prev["bias"] * scale + shift
+        folded["what"] = f"{prev['what']} + {rec['what']}"
+        folded["tap"] = rec["tap"]
+        out[-1] = folded
+    return out
+
+
+def output_function(records, requested):
+    """(records without a trailing output function, output kind). A final
+    Softmax, or a Sigmoid right after the last dense layer, is the model's
+    output function; the logits (design §4) are taken before it."""
+    found = None
+    if records and records[-1]["type"] == "softmax":
+        found = "softmax"
+    elif len(records) >= 2 and records[-1]["type"] == "sigmoid" and records[-2]["type"] == "dense":
+        found = "sigmoid"
+    for rec in records[:-1]:
+        if rec["type"] == "softmax":
+            raise ConversionError(f"{rec['what']}: softmax is supported only as the output function")
+    if found:
+        if requested and requested != found:
+            raise ConversionError(f"the model's output function is {found} ({records[-1]['what']}) but "
+                                  f"--output {requested} was given")
+        return records[:-1], found
+    return records, requested
+
+
+def build(records, length, tasks, output):
+    """(architecture, [(tensor name, float32 array)], tap of the logits, note or None):
+    folds, names layers (conv1…, act1…, fc1…, the last dense 'out') and checks
+    the result with write-model.py's own shape walk."""
+    records = fold_affine(records)
+    records, output = output_function(records, output)
+    note = None
+    if output is None:
+        output = "sigmoid"  # the loader's default too; said out loud, as the model did not say
+        note = "the model has no final Sigmoid/Softmax: output sigmoid assumed (--output to choose)"
+    if not records or records[-1]["type"] != "dense":
+        last = records[-1]["what"] if records else "nothing"
+        raise ConversionError(f"the model must end in a dense (Linear/Gemm/MatMul) layer giving the logits; "
+                              f"it ends in {last}")
+    count = records[-1]["weight"].shape[0]
+    if tasks is None:
+        tasks = [f"task{i}" for i in range(count)]
+    if len(tasks) != count:
+        raise ConversionError(f"--tasks names {len(tasks)} tasks but the last layer "
+                              f"({records[-1]['what']}) has {count} outputs")
+    layers, tensors = [], []
+    counters = {"conv1d": 0, "dense": 0, "prelu": 0}
+    prefixes = {"conv1d": "conv", "dense": "fc", "prelu": "act"}
+    for i, rec in enumerate(records):
+        kind = rec["type"]
+        if kind in ("softmax", "affine"):
+            raise ConversionError(f"{rec['what']}: not supported here")
+        spec = {"type": kind}
+        if kind in counters:
+            counters[kind] += 1
+            name = "out" if i == len(records) - 1 else f"{prefixes[kind]}{counters[kind]}"
+            spec["name"] = name
+        if kind == "conv1d":
+            out_c, in_c, k = rec["weight"].shape
+            spec.update(in_channels=int(in_c), out_channels=int(out_c), kernel_size=int(k),
+                        stride=int(rec["stride"]), dilation=int(rec["dilation"]), padding=rec["padding"])
+            tensors += [(f"{name}.weight", rec["weight"]), (f"{name}.bias", rec["bias"])]
+        elif kind == "dense":
+            out_f, in_f = rec["weight"].shape
+            spec.update(in_features=int(in_f), out_features=int(out_f))
+            tensors += [(f"{name}.weight", rec["weight"]), (f"{name}.bias", rec["bias"])]
+        elif kind == "prelu":
+            slope = rec["slope"]
+            # write-model.py's key for the slope tensor's shape; stripped from the stored file
+            spec["slope_shape"] = "position" if slope.ndim == 2 else "shared" if slope.size == 1 else "channel"
+            tensors.append((f"{name}.weight", slope))
+        elif kind in ("maxpool1d", "avgpool1d"):
+            spec.update(kernel_size=int(rec["kernel_size"]), stride=int(rec["stride"]))
+        layers.append(spec)
+    arch = {"input": {"alphabet": "ACGT", "length": int(length)}, "tasks": list(tasks),
+            "output": output, "layers": layers}
+    try:
+        specs = write_model.tensor_specs(arch)
+        expected = {name: shape for name, shape, _, _ in specs}
+        for name, value in tensors:
+            if tuple(value.shape) != tuple(expected.get(name, ())):
+                raise ConversionError(f"{name}: shape {list(value.shape)}, the architecture needs "
+                                      f"{list(expected.get(name, ()))}")
+        if set(expected) != {name for name, _ in tensors}:
+            raise ConversionError(f"tensors {sorted(expected)} expected, converted {[n for n, _ in tensors]}")
+        stored = write_model.build_tensors(arch, given=dict(tensors))
+    except write_model.ArchError as exc:
+        raise ConversionError(f"the converted layers do not chain: {exc} "
+                              f"(layers: {', '.join(r['what'] for r in records)})") from None
+    return write_model.stored_architecture(arch), stored, records[-1]["tap"], note
+
+
+def random_inputs(length, count=3, seed=0):
+    """count one-hot [4, L] inputs (rows A, C, G, T); the second has some
+    all-zero (N) columns, as score-seqs produces for N bases."""
+    rng = np.random.default_rng(seed)
+    out = np.zeros((count, 4, length))
+    for i in range(count):
+        out[i, rng.integers(0, 4, size=length), np.arange(length)] = 1.0
+        if i == 1:
+            out[i][:, rng.choice(length, size=max(1, length // 10), replace=False)] = 0.0
+    return out
+
+
+def write(path, arch, tensors, test_vectors=None):
+    """Design §2 file, written to a temporary name and renamed into place."""
+    metadata = {"format": "deeplift-model", "version": "1", "architecture": json.dumps(arch)}
+    if test_vectors is not None:
+        metadata["test_vectors"] = json.dumps(test_vectors)
+    blob = write_model.serialize(tensors, metadata)
+    tmp = f"{path}.tmp{os.getpid()}"
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(blob)
+        os.replace(tmp, path)
+    except OSError:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
