@@ -91,11 +91,18 @@ std::vector<ParameterBlock> Conv1d::parameters() {
 void Conv1d::accumulate_parameter_gradients(const Matrix& input, const Matrix& output_gradient, int count,
                                             std::vector<Vector>& gradients) const {
   // z = W·im2col(x) + b, so dL/dW = dL/dz · im2col(x)ᵀ summed over every
-  // output position of every sequence: the whole batch is one GEMM.
-  thread_local Matrix columns;
-  im2col(input, count, columns);
-  Eigen::Map<Matrix>(gradients[0].data(), weight_.rows(), weight_.cols()).noalias() +=
-      output_gradient * columns.transpose();
+  // output position of every sequence.
+  auto weight_gradient = Eigen::Map<Matrix>(gradients[0].data(), weight_.rows(), weight_.cols());
+  if (im2col_is_a_view()) {
+    const long lout = output_shape().length;
+    for (int n = 0; n < count; ++n)
+      weight_gradient.noalias() += output_gradient.middleCols(n * lout, lout) * im2col_view(input, n).transpose();
+  } else {
+    // The general case: the whole batch is one GEMM against im2col.
+    thread_local Matrix columns;
+    im2col(input, count, columns);
+    weight_gradient.noalias() += output_gradient * columns.transpose();
+  }
   gradients[1] += output_gradient.rowwise().sum();
 }
 
@@ -116,6 +123,19 @@ std::vector<NamedTensor> Conv1d::state_dict() const {
         weight.values[(static_cast<size_t>(o) * in_channels + c) * k + j] = weight_(o, static_cast<long>(j) * in_channels + c);
   SafetensorsTensor bias{{out_channels}, std::vector<float>(bias_.data(), bias_.data() + bias_.size())};
   return {{name() + ".weight", std::move(weight)}, {name() + ".bias", std::move(bias)}};
+}
+
+bool Conv1d::im2col_is_a_view() const {
+  return geometry_.stride == 1 && geometry_.dilation == 1 && geometry_.pad_left == 0 &&
+         output_shape().length == input_shape().length - geometry_.kernel_size + 1;
+}
+
+Conv1d::Im2colView Conv1d::im2col_view(const Matrix& input, int n) const {
+  // Output o's receptive field is the K*Cin contiguous floats from input
+  // column o on: a [K*Cin, Lout] matrix whose columns start Cin floats apart.
+  const long cin = input_shape().channels;
+  return Im2colView(input.data() + n * input_shape().length * cin, weight_.cols(), output_shape().length,
+                    Eigen::OuterStride<>(cin));
 }
 
 void Conv1d::im2col(const Matrix& input, int count, Matrix& columns) const {
@@ -174,9 +194,14 @@ void Conv1d::col2im(const Matrix& columns, int count, Matrix& input) const {
 }
 
 void Conv1d::forward_impl(const Matrix& input, Matrix& output, int count) const {
-  thread_local Matrix columns;
-  im2col(input, count, columns);
-  output.noalias() = weight_ * columns;
+  if (im2col_is_a_view()) {
+    const long lout = output_shape().length;
+    for (int n = 0; n < count; ++n) output.middleCols(n * lout, lout).noalias() = weight_ * im2col_view(input, n);
+  } else {
+    thread_local Matrix columns;
+    im2col(input, count, columns);
+    output.noalias() = weight_ * columns;
+  }
   output.colwise() += bias_;
 }
 

@@ -2,10 +2,12 @@
 // [out_channels, in_channels, kernel_size]; padding "valid" or "same"
 // (TensorFlow's split, design §2), any stride and dilation.
 //
-// Computed as one GEMM over the whole batch: im2col gathers each output
-// position's receptive field into a column of K*Cin values (position-major,
-// so with stride 1 and no dilation it is one contiguous copy), and the
-// DeepLIFT backward pass is the transposed GEMM followed by col2im.
+// Computed as GEMMs: im2col gathers each output position's receptive field
+// into a column of K*Cin values (position-major, so with stride 1 and no
+// dilation it is one contiguous copy) and the whole batch is one GEMM; when
+// that copy would be the input itself (see im2col_is_a_view) each sequence
+// is one GEMM on a strided view instead. The DeepLIFT backward pass is the
+// transposed GEMM followed by col2im.
 #pragma once
 #include <memory>
 
@@ -48,6 +50,14 @@ class Conv1d : public Layer {
   void col2im(const Matrix& columns, int count, Matrix& input) const;
 
  private:
+  // With valid padding and unit stride and dilation (the usual genomics
+  // conv), a sequence's im2col block is its input itself, viewed with outer
+  // stride Cin: the forward pass and the weight gradient then run one GEMM
+  // per sequence on that view instead of building a K-fold larger buffer.
+  using Im2colView = Eigen::Map<const Matrix, 0, Eigen::OuterStride<>>;
+  bool im2col_is_a_view() const;
+  Im2colView im2col_view(const Matrix& input, int n) const;  // sequence n's [K*Cin, Lout] block
+
   void forward_impl(const Matrix& input, Matrix& output, int count) const override;
   void backward_impl(const LayerTrace& trace, NonlinearRule rule, const Multipliers& output_multipliers,
                      Multipliers& input_multipliers) const override;
