@@ -143,7 +143,10 @@ SeqletCalls call_seqlets(const float* scores, long count, long length, const Seq
   null.frac_pos = static_cast<double>(above.size()) / static_cast<double>(sums.size());
   null.scale_pos = laplace_scale(std::move(above));
   null.scale_neg = laplace_scale(std::move(below));
-  const double scale = std::min(null.scale_pos, null.scale_neg);
+  // The narrower side describes the background (see the header); a side with
+  // no spread at all (every window on it equal to mu) says nothing.
+  const double scale = null.scale_pos > 0.0 && null.scale_neg > 0.0 ? std::min(null.scale_pos, null.scale_neg)
+                                                                     : std::max(null.scale_pos, null.scale_neg);
 
   // One test per window and tail; each window's smaller p-value is the one
   // that can pass (the other tail's p is ~1 and never does).
