@@ -90,6 +90,20 @@ def main():
             value = auroc([float(p[f"{task}.logit"]) for p in predictions],
                           [labels[p["name"]][task] == "1" for p in predictions])
             check(value >= 0.95, f"held-out auROC for task {task}: {value:.3f} (>= 0.95)")
+        # find-motifs on the model's RevealCancel scores names both motifs (issue 11).
+        sim = os.path.join(work, "sim")
+        subprocess.run([os.path.join(args.bin, "simulate-motifs"), "--n", "1000", "--seed", "9", "--quiet",
+                        "--motifs", os.path.join(args.source, "data", "motifs", "gata_tal.meme"), "--out", sim],
+                       check=True)
+        subprocess.run([os.path.join(args.bin, "score-seqs"), "--model", model, "--fasta", sim + ".fa", "--out",
+                        sim, "--tasks", "both", "--formats", "npz", "--quiet"], check=True)
+        subprocess.run([os.path.join(args.bin, "find-motifs"), "--scores", sim, "--task", "both", "--out",
+                        os.path.join(work, "motifs"), "--known",
+                        os.path.join(args.source, "data", "motifs", "gata_tal.meme"), "--quiet"], check=True)
+        rows = list(csv.DictReader(open(os.path.join(work, "motifs.tsv")), delimiter="\t"))
+        top = {row["best_match"] for row in rows[:3] if float(row["similarity"]) > 0.9}
+        check({"GATA_disc1", "TAL1_known1"} <= top,
+              f"find-motifs' top motifs for task both match GATA_disc1 and TAL1_known1: {[r['consensus'] for r in rows[:3]]}")
     print(f"{passes} passed, {len(failures)} failed")
     return 1 if failures else 0
 
