@@ -100,8 +100,11 @@ TrainResult train_from_files(const TrainModelOptions& options, std::ostream& log
   write_model(model, model_file.stream(), {{"training", provenance.dump()}});
   const std::string text = report.dump(2) + "\n";
   std::fwrite(text.data(), 1, text.size(), metrics_file.stream());
-  model_file.commit();
-  metrics_file.commit();
+  // Both files appear together: everything that can fail first, renames last.
+  model_file.finish();
+  metrics_file.finish();
+  model_file.publish();
+  metrics_file.publish();
 
   if (!options.quiet) {
     log << kTag << summary_line(result, model.tasks()) << "\n";

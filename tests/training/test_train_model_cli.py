@@ -3,15 +3,18 @@
 fixture made here: usage and exit codes, every input error named with its
 file and line, outputs that appear only when training succeeds, a model
 file that score-seqs reads, a metrics JSON with the per-epoch history, and
-bit-identical outputs for one seed whatever the thread count.
+bit-identical outputs for one seed whatever the thread count, and nothing
+left behind by a run stopped with SIGINT.
 
 Run by ctest as: python3 test_train_model_cli.py --bin BUILD --source SRC
 """
 import json
 import os
 import random
+import signal
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
 from script_test import Runner, parse_args, require  # noqa: E402
@@ -174,6 +177,21 @@ def quiet_and_repeatable_across_thread_counts():
     for a, b in (("one.safetensors", "two.safetensors"), ("one.metrics.json", "two.metrics.json")):
         with open(path(a), "rb") as x, open(path(b), "rb") as y:
             require(x.read() == y.read(), f"{a} and {b} differ: training depends on the thread count")
+
+
+@RUN.check
+def interrupted_run_leaves_nothing():
+    cmd = [TRAIN, "--fasta", path("seqs.fa"), "--labels", path("labels.tsv"), "--arch", path("arch.json"),
+           "--out", path("stopped.safetensors"), "--epochs", "1000000", "--patience", "0", "--seed", "1", "--quiet"]
+    process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.0)
+    require(process.poll() is None, "train-model ended before it could be interrupted")
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    require(process.returncode == 128 + signal.SIGINT, f"exit {process.returncode} after SIGINT: {stderr}")
+    require(stderr.startswith("train-model: "), f"message: {stderr}")
+    left = [f for f in os.listdir(RUN.tmp) if f.startswith("stopped") or f.startswith(".stopped")]
+    require(not left, f"files left by an interrupted run: {left}")
 
 
 sys.exit(RUN.run())
