@@ -46,8 +46,8 @@ int main(int argc, char** argv) {
           "equals logit(input) - logit(reference) for the DeepLIFT methods.\n"
           "Long records are scored in windows of the model's input length every --stride bases (plus one\n"
           "ending at the record end); overlapping windows' per-base scores are averaged.\n"
-          "Examples:\n  score-seqs -m data/models/example.safetensors -f data/examples/example.fa -o out/example\n"
-          "  score-seqs -m data/models/example.safetensors -g data/examples/genome.fa -b data/examples/peaks.bed \\\n"
+          "Examples:\n  score-seqs -m data/models/gata_tal.safetensors -f data/examples/example.fa -o out/example\n"
+          "  score-seqs -m data/models/gata_tal.safetensors -g data/examples/genome.fa -b data/examples/peaks.bed \\\n"
           "      --formats bedgraph,bigwig -o out/peaks\n"
           "Ctrl-C (SIGINT) or SIGTERM stops the run within a batch, removes the temporary files and\n"
           "exits with 130 or 143; no output file is written. Press Ctrl-C twice to stop at once.",

@@ -52,7 +52,9 @@ int app_main(int argc, char** argv, const AppDescription& app, const po::options
     std::cerr << app.name << ": " << e.what() << "\n";
     return 1;
   } catch (const std::bad_alloc&) {
-    std::cerr << app.name << ": out of memory (try a smaller --batch-size)\n";
+    // The hint only where there is such an option (merge-tracks has none).
+    std::cerr << app.name << ": out of memory"
+              << (options.find_nothrow("batch-size", false) ? " (try a smaller --batch-size)" : "") << "\n";
     return 2;
   } catch (const std::exception& e) {
     std::cerr << app.name << ": " << e.what() << "\n";

@@ -22,7 +22,11 @@ int make_temp_beside(const std::string& path, const char* tag, std::string& temp
   const auto slash = path.rfind('/');
   const std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
   const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
-  if (name.empty()) throw IoError(write_error(path, EISDIR));
+  // A directory in the way would only fail the final rename, after hours of
+  // work and after the other outputs of the run had been renamed into place.
+  struct stat existing {};
+  if (name.empty() || (stat(path.c_str(), &existing) == 0 && S_ISDIR(existing.st_mode)))
+    throw IoError(write_error(path, EISDIR));
 
   std::string pattern = dir + "." + name + tag + ".XXXXXX";
   std::vector<char> buffer(pattern.begin(), pattern.end());

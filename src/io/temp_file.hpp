@@ -17,7 +17,8 @@ std::string write_error(const std::string& path, int err);
 // Creates "<dir of path>/.<name of path><tag>.XXXXXX" with mkstemp and
 // returns its descriptor; `temp_path` receives the name. Throws IoError
 // naming `path` (not the temporary) when the directory is missing or
-// unwritable, because that is the file the user asked for.
+// unwritable or `path` is a directory, because that is the file the user
+// asked for.
 int make_temp_beside(const std::string& path, const char* tag, std::string& temp_path);
 
 // The mode open(2) would give a new file (0666 minus the umask). mkstemp

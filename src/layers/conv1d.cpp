@@ -33,9 +33,13 @@ Conv1d::Conv1d(std::string name, Shape input, Shape output, Geometry geometry, M
 namespace {
 
 long count_nonzero(const float* values, long size) {
-  long nonzero = 0;
-  for (long i = 0; i < size; ++i) nonzero += values[i] != 0.0f;
-  return nonzero;
+  return (Eigen::Map<const Eigen::ArrayXf>(values, size) != 0.0f).count();
+}
+
+// Whether any of `n` floats is non-zero (vectorised; most columns behind a
+// max pool are entirely zero and are skipped whole).
+bool any_nonzero(const float* values, long n) {
+  return (Eigen::Map<const Eigen::ArrayXf>(values, n) != 0.0f).any();
 }
 
 }  // namespace
@@ -213,9 +217,13 @@ void Conv1d::split_delta(const Matrix& input_delta, const Matrix* needed, int ta
     delta_plus.setZero(cout, static_cast<long>(lout) * count);
     delta_minus.setZero(cout, static_cast<long>(lout) * count);
     for (int n = 0; n < count; ++n)
-      for (int o = 0; o < lout; ++o)
+      for (int o = 0; o < lout; ++o) {
+        const long column = (static_cast<long>(n) * lout + o) * cout;
+        bool any = false;
+        for (int t = 0; t < tasks && !any; ++t) any = any_nonzero(needed->data() + t * block + column, cout);
+        if (!any) continue;
         for (int c = 0; c < cout; ++c) {
-          const long element = (static_cast<long>(n) * lout + o) * cout + c;
+          const long element = column + c;
           bool wanted = false;
           for (int t = 0; t < tasks && !wanted; ++t) wanted = needed->data()[t * block + element] != 0.0f;
           if (!wanted) continue;
@@ -247,6 +255,7 @@ void Conv1d::split_delta(const Matrix& input_delta, const Matrix* needed, int ta
           delta_plus.data()[element] = plus;
           delta_minus.data()[element] = minus;
         }
+      }
     return;
   }
   thread_local Matrix columns, positive, negative;
@@ -296,9 +305,13 @@ void Conv1d::sparse_backward(const Matrix& delta, const Multipliers& out, int co
   thread_local Matrix when_negative;
   if (out.split) when_negative.setZero(cin, static_cast<long>(lin) * sequences);
   for (int n = 0; n < sequences; ++n)
-    for (int o = 0; o < lout; ++o)
+    for (int o = 0; o < lout; ++o) {
+      const long column = (static_cast<long>(n) * lout + o) * cout;
+      if (!any_nonzero(out.positive.data() + column, cout) &&
+          !(out.split && any_nonzero(out.negative.data() + column, cout)))
+        continue;
       for (int c = 0; c < cout; ++c) {
-        const long element = (static_cast<long>(n) * lout + o) * cout + c;
+        const long element = column + c;
         const float m_plus = out.positive.data()[element];
         const float m_minus = out.split ? out.negative.data()[element] : m_plus;
         if (m_plus == 0.0f && m_minus == 0.0f) continue;
@@ -340,6 +353,7 @@ void Conv1d::sparse_backward(const Matrix& delta, const Multipliers& out, int co
           }
         }
       }
+    }
   if (out.split) select_by_delta_sign(delta, in.positive, when_negative, tasks);
 }
 

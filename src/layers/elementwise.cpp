@@ -30,15 +30,16 @@ struct ActiveElements {
   void collect(const Matrix& multipliers, long size, long block, int tasks) {
     element.clear();
     position.clear();
-    const float* m = multipliers.data();
-    for (long i = 0; i < size; ++i) {
-      bool active = false;
-      for (int t = 0; t < tasks && !active; ++t) active = m[t * size + i] != 0.0f;
-      if (active) {
+    // |m| summed over tasks is non-zero exactly where some task's m is
+    // (vectorised, then one pass to list the indices).
+    thread_local Eigen::ArrayXf magnitude;
+    magnitude = Eigen::Map<const Eigen::ArrayXf>(multipliers.data(), size).abs();
+    for (int t = 1; t < tasks; ++t) magnitude += Eigen::Map<const Eigen::ArrayXf>(multipliers.data() + t * size, size).abs();
+    for (long i = 0; i < size; ++i)
+      if (magnitude[i] != 0.0f) {
         element.push_back(i);
         position.push_back(static_cast<int>(i % block));
       }
-    }
     const size_t n = element.size();
     for (auto* column : {&a, &b, &c, &d, &e, &f, &g}) column->resize(n);
   }

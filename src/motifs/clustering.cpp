@@ -303,7 +303,7 @@ class Clusterer {
           owner = static_cast<int>(c);
         }
       }
-      if (owner >= 0 && best.similarity >= options_.join_similarity) {
+      if (owner >= 0 && best.similarity >= options_.seed_similarity) {
         add(clusters_[owner], member(i, best));
       } else if (static_cast<int>(clusters_.size()) < options_.max_clusters) {
         clusters_.emplace_back();

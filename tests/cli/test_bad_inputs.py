@@ -282,6 +282,14 @@ def main():
         m.checker.check(not os.path.exists(m.path("no_such_dir")), "missing output directory was created")
         m.expect("output directory is a file", "score-seqs", base + ["--out", "/etc/passwd/x"], 2,
                  ["can't write '/etc/passwd/x.", "Not a directory"])
+        # A directory where an output goes used to fail only the last rename,
+        # after every other output had been published.
+        out = m.out_dir("output path is a directory")
+        os.makedirs(os.path.join(out, "p.predictions.tsv"))
+        m.expect("output path is a directory", "score-seqs", base + ["--out", os.path.join(out, "p")], 2,
+                 [f"can't write '{out}/p.predictions.tsv': Is a directory"])
+        left = listing(out)
+        m.checker.check(left == ["p.predictions.tsv"], f"output path is a directory: left behind {left}")
         out = m.out_dir("prefix is a directory")
         m.expect("prefix is a directory", "score-seqs", base + ["--out", out + "/"], 1,
                  [f"--out '{out}/' is a directory"], out)

@@ -27,6 +27,9 @@ struct Target {
   Entry entry;
 };
 
+// Names the target in test output instead of gtest's byte dump.
+void PrintTo(const Target& target, std::ostream* out) { *out << target.name; }
+
 const Target kTargets[] = {
     {"model_loader", &fuzz::model_loader},
     {"fasta", &fuzz::fasta},

@@ -105,11 +105,25 @@ TEST(AtomicFile, UnwritableDirectoryIsAnIoError) {
   chmod(locked.c_str(), 0755);
 }
 
-TEST(AtomicFile, CommitOntoADirectoryFailsAndCleansUp) {
+TEST(AtomicFile, DirectoryInTheWayFailsAtOnce) {
+  // Not only at commit: by then a run's other outputs would be published.
   ScratchDir dir;
   const std::string path = dir.file("taken");
   ASSERT_EQ(mkdir(path.c_str(), 0755), 0);
+  try {
+    AtomicFile file(path);
+    FAIL() << "expected IoError";
+  } catch (const IoError& error) {
+    EXPECT_STREQ(error.what(), ("can't write '" + path + "': Is a directory").c_str());
+  }
+  EXPECT_EQ(dir.entries(), std::vector<std::string>{"taken"});
+}
+
+TEST(AtomicFile, CommitOntoADirectoryFailsAndCleansUp) {
+  ScratchDir dir;
+  const std::string path = dir.file("taken");
   AtomicFile file(path);
+  ASSERT_EQ(mkdir(path.c_str(), 0755), 0);  // appears while the file is written
   std::fputs("data", file.stream());
   try {
     file.commit();

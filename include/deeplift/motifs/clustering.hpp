@@ -14,7 +14,10 @@
 // around prototypes instead (linear in the seqlets):
 //   1. seeding: the strongest seqlets (by |summed score|), strongest first,
 //      each join the most similar prototype if the similarity reaches
-//      join_similarity, else start a new cluster;
+//      seed_similarity, else start a new cluster. The bar is high so that
+//      motifs sharing a few letters (GATAAG and CAGATG share GAT) do not
+//      mix before their prototypes have formed; clusters that split one
+//      motif are merged in step 2;
 //   2. refinement rounds: every seqlet is re-aligned to every prototype and
 //      assigned to the best one (or none below join_similarity); prototypes
 //      are re-averaged and re-centred on their contribution mass; clusters
@@ -37,7 +40,8 @@ namespace deeplift {
 
 struct ClusterOptions {
   int max_shift = -1;              // alignment shift each way; -1: half the seqlet width
-  double join_similarity = 0.3;    // seqlet-to-prototype Jaccard needed to join a cluster
+  double seed_similarity = 0.5;    // while seeding, a seqlet less similar than this to every prototype starts a cluster
+  double join_similarity = 0.3;    // seqlet-to-prototype Jaccard needed to stay in a cluster after seeding
   double merge_similarity = 0.5;   // Jaccard of two prototypes' trimmed cores that merges the clusters
   int seed_seqlets = 2000;         // strongest seqlets used to seed clusters
   int max_clusters = 64;           // clusters open at once while seeding

@@ -54,8 +54,9 @@ std::string motif_table(const FindMotifsResult& result);
 std::string motif_meme(const FindMotifsResult& result);
 
 // Reads the inputs, runs find_motifs, writes OUT.meme and OUT.tsv (each to a
-// temporary file renamed into place only when both are complete). Progress
-// and a summary go to `log` unless options.quiet.
+// temporary file; both are written in full before either is renamed into
+// place, so a failed run leaves no partial output). Progress and a summary
+// go to `log` unless options.quiet.
 FindMotifsResult run_find_motifs(const FindMotifsOptions& options, std::ostream& log);
 
 }  // namespace deeplift

@@ -6,7 +6,8 @@
 //      sequence's per-position scores s (design §4: the sum over channels of
 //      the contributions).
 //   2. Null: a Laplace distribution fitted to the window sums themselves, as
-//      TF-MoDISco does: centre mu = the mode (two-level histogram), and for
+//      TF-MoDISco does: centre mu = the mode (of a kernel density estimate;
+//      TF-MoDISco's two-level histogram wanders too much), and for
 //      each side of mu a scale b = min over the 5th..95th percentiles q of
 //      that side's |S - mu| of percentile / -ln(1 - q) (TF-MoDISco's "most
 //      aggressive" rate). The bulk of the windows hold no motif, so the fit
