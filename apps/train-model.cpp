@@ -57,7 +57,8 @@ int main(int argc, char** argv) {
       "the final validation/test auROC and auPRC per task. Same seed and options: same model.\n"
       "Example:\n"
       "  train-model -f sim.fa -l sim.labels.tsv -a data/archs/deeplift-paper.json \\\n"
-      "              -o model.safetensors --epochs 50 --seed 1 --neg-weights 1,2,2 --pos-weights 3,2,2"};
+      "              -o model.safetensors --epochs 50 --seed 1 --neg-weights 1,2,2 --pos-weights 3,2,2",
+      /*interruptible=*/true};
   return deeplift::app_main(argc, argv, app, described, [&](const po::variables_map&) {
     deeplift::train_from_files(options, std::cerr);
   });

@@ -56,6 +56,17 @@ std::string epoch_line(const EpochRecord& record, const std::vector<std::string>
   return line;
 }
 
+std::string summary_line(const TrainResult& result, const std::vector<std::string>& tasks) {
+  std::string line = "best epoch " + std::to_string(result.best_epoch) + (result.stopped_early ? " (stopped early)" : "") +
+                     ": valid loss " + fixed(result.final_valid.loss, 5);
+  const bool test = result.final_test.size > 0;
+  const Evaluation& shown = test ? result.final_test : result.final_valid;
+  line += test ? "; test" : "; valid";
+  for (size_t t = 0; t < tasks.size() && t < shown.tasks.size(); ++t)
+    line += " " + tasks[t] + " auROC " + fixed(shown.tasks[t].auroc, 4) + " auPRC " + fixed(shown.tasks[t].auprc, 4);
+  return line;
+}
+
 nlohmann::json metrics_report(const TrainResult& result, const std::vector<std::string>& tasks,
                               const TrainOptions& options, const TrainingData& data) {
   nlohmann::json report;

@@ -68,7 +68,12 @@ TrainResult train_from_files(const TrainModelOptions& options, std::ostream& log
 
   const nlohmann::json architecture = read_architecture(options.arch);
   Model model = build_untrained_model(architecture, options.arch);
-  const Loss probe_loss(model.output(), model.task_count(), training.class_weights);  // fails fast on linear outputs
+  // A property of the architecture file, so an input error (exit 2), not a usage one.
+  if (model.output() == OutputKind::Linear)
+    throw InputError("'" + options.arch + "': output \"linear\" has no training loss here; use \"sigmoid\" or \"softmax\"");
+  // Class weights that do not fit the tasks or the output fail here, before the data are read.
+  const Loss probe_loss(model.output(), model.task_count(), training.class_weights);
+  (void)probe_loss;
   const LabelTable labels = read_label_table(options.labels, model.tasks());
   const TrainingData data = load_training_data(options.fasta, labels, model);
 
@@ -95,17 +100,15 @@ TrainResult train_from_files(const TrainModelOptions& options, std::ostream& log
   write_model(model, model_file.stream(), {{"training", provenance.dump()}});
   const std::string text = report.dump(2) + "\n";
   std::fwrite(text.data(), 1, text.size(), metrics_file.stream());
-  model_file.commit();
-  metrics_file.commit();
+  // Both files appear together: everything that can fail first, renames last.
+  model_file.finish();
+  metrics_file.finish();
+  model_file.publish();
+  metrics_file.publish();
 
   if (!options.quiet) {
-    log << kTag << "best epoch " << result.best_epoch << (result.stopped_early ? " (stopped early)" : "")
-        << ": valid loss " << result.final_valid.loss;
-    const Evaluation& final_eval = result.final_test.size > 0 ? result.final_test : result.final_valid;
-    log << "; " << (result.final_test.size > 0 ? "test" : "valid");
-    for (size_t t = 0; t < model.tasks().size(); ++t)
-      log << " " << model.tasks()[t] << " auROC " << final_eval.tasks[t].auroc << " auPRC " << final_eval.tasks[t].auprc;
-    log << "\n" << kTag << "wrote " << options.out << " and " << metrics_path << std::endl;
+    log << kTag << summary_line(result, model.tasks()) << "\n";
+    log << kTag << "wrote " << options.out << " and " << metrics_path << std::endl;
   }
   return result;
 }

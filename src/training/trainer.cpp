@@ -12,6 +12,7 @@
 #include "deeplift/training/backprop.hpp"
 #include "deeplift/training/metrics.hpp"
 #include "deeplift/training/random.hpp"
+#include "deeplift/util/interrupt.hpp"
 
 namespace deeplift {
 
@@ -122,6 +123,7 @@ TrainResult train_model(Model& model, const TrainingData& data, const TrainOptio
     random.shuffle(order);
     double epoch_loss = 0;
     for (int first = 0; first < train.size(); first += options.batch_size) {
+      check_interrupt();  // between steps: unwinding leaves no output behind
       const int count = std::min(options.batch_size, train.size() - first);
       const int parts = (count + options.sub_batch - 1) / options.sub_batch;
       // Mean loss over the batch: each part's gradient is scaled by 1/count.
