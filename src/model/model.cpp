@@ -73,9 +73,12 @@ namespace {
 // undefined behaviour, so such values are an error here.
 float json_float(const nlohmann::json& value, const std::string& path, const char* what, int index) {
   const double number = value.is_number() ? value.get<double>() : std::nan("");
-  if (!(std::abs(number) <= std::numeric_limits<float>::max()))
-    fail(path, "test_vectors " + std::string(what) + " " + std::to_string(index) + " holds " + value.dump() +
+  if (!(std::abs(number) <= std::numeric_limits<float>::max())) {
+    std::string shown = value.dump();
+    if (shown.size() > 40) shown = shown.substr(0, 40) + "...";
+    fail(path, "test_vectors " + std::string(what) + " " + std::to_string(index) + " holds " + shown +
                    ", not a finite float32 number");
+  }
   return static_cast<float>(number);
 }
 
@@ -106,8 +109,8 @@ void verify_test_vectors(const Model& model, const std::string& text) {
       for (int c = 0; c < 4; ++c) {
         if (static_cast<int>(item[c].size()) != length)
           fail(path, "test_vectors input " + std::to_string(n) + " does not have length " + std::to_string(length));
-        for (int l = 0; l < length; ++l) input(c, static_cast<long>(n) * length + l) =
-              json_float(item[c][l], path, "input", n);
+        for (int l = 0; l < length; ++l)
+          input(c, static_cast<long>(n) * length + l) = json_float(item[c][l], path, "input", n);
       }
       const auto& logits = vectors["logits"][n];
       if (static_cast<int>(logits.size()) != tasks)
@@ -220,8 +223,8 @@ Model load_model(const std::string& path, const ModelLoadOptions& options) {
     if (options.verify_test_vectors && vectors != metadata.end()) verify_test_vectors(model, vectors->second);
     return model;
   } catch (const nlohmann::json::exception& e) {
-    // A JSON value of the wrong type somewhere the checks do not reach
-    // (found by fuzzing): still a FormatError naming the file.
+    // A JSON value of the wrong type somewhere the checks above do not reach:
+    // still a FormatError naming the file, never a bare nlohmann exception.
     fail(path, "architecture or test_vectors: " + detail::json_message(e));
   }
 }
