@@ -6,7 +6,7 @@
 namespace deeplift {
 
 DeepLiftScorer::DeepLiftScorer(const Model& model, Method method, std::vector<int> tasks)
-    : model_(model), method_(method), tasks_(std::move(tasks)) {
+    : model_(model), tasks_(std::move(tasks)) {
   if (method == Method::Ism) throw Error("DeepLiftScorer does not do ism; use IsmScorer");
   keep_large_allocations_in_heap();
   const auto& layers = model.layers();

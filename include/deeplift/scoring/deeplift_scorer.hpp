@@ -39,7 +39,6 @@ class DeepLiftScorer {
   void backward(int count, BatchScores& out);
 
   const Model& model_;
-  Method method_;
   std::vector<int> tasks_;
   std::vector<NonlinearRule> rules_;  // per layer (used by elementwise layers)
   std::vector<Matrix> activations_, ref_activations_;
