@@ -117,22 +117,9 @@ def listing(directory):
 # The paper's architecture (design §2): 200 bp, three tasks. Heavy enough
 # that a run over tens of thousands of sequences lasts seconds, which the
 # interruption tests need.
-PAPER_ARCH = {
-    "input": {"alphabet": "ACGT", "length": 200},
-    "tasks": ["both", "gata1", "tal1"],
-    "output": "sigmoid",
-    "layers": [
-        {"type": "conv1d", "name": "conv1", "in_channels": 4, "out_channels": 20, "kernel_size": 15},
-        {"type": "prelu", "name": "act1"},
-        {"type": "maxpool1d", "kernel_size": 50, "stride": 50},
-        {"type": "flatten"},
-        {"type": "dense", "name": "fc1", "in_features": 60, "out_features": 200},
-        {"type": "relu"},
-        {"type": "dense", "name": "fc2", "in_features": 200, "out_features": 200},
-        {"type": "relu"},
-        {"type": "dense", "name": "out", "in_features": 200, "out_features": 3},
-    ],
-}
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data", "archs",
+                       "example-random.json")) as _arch:
+    PAPER_ARCH = json.load(_arch)  # the design §2 example, one copy in data/archs/
 
 
 def paper_tensors(seed=2):

@@ -13,23 +13,10 @@ PYTHON = "/usr/bin/python3"
 SOURCE = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 # Design §2's example: the paper's GATA1/TAL1 architecture.
-PAPER = {
-    "input": {"alphabet": "ACGT", "length": 200},
-    "tasks": ["both", "gata1", "tal1"],
-    "output": "sigmoid",
-    "layers": [
-        {"type": "conv1d", "name": "conv1", "in_channels": 4, "out_channels": 20,
-         "kernel_size": 15, "stride": 1, "dilation": 1, "padding": "valid"},
-        {"type": "prelu", "name": "act1"},
-        {"type": "maxpool1d", "kernel_size": 50, "stride": 50},
-        {"type": "flatten"},
-        {"type": "dense", "name": "fc1", "in_features": 60, "out_features": 200},
-        {"type": "relu"},
-        {"type": "dense", "name": "fc2", "in_features": 200, "out_features": 200},
-        {"type": "relu"},
-        {"type": "dense", "name": "out", "in_features": 200, "out_features": 3},
-    ],
-}
+# The design §2 example architecture: one copy, in data/archs/.
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data", "archs",
+                       "example-random.json")) as _arch:
+    PAPER = json.load(_arch)
 
 # 'same' padding with stride 2 and dilation 2 (total padding 15: 7 left, 8
 # right), an even kernel, avgpool with stride < kernel dropping a tail, tanh
