@@ -3,11 +3,13 @@
 #include <omp.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <exception>
 #include <memory>
 #include <sstream>
+#include <tuple>
 #include <unordered_set>
 
 #include "deeplift/errors.hpp"
@@ -71,13 +73,24 @@ struct OpenRecord {
   long real_length = 0;
   RecordCoordinates coordinates;
   std::vector<long> starts;
-  size_t scheduled = 0;  // windows handed to a chunk so far
-  size_t written = 0;    // windows written so far
+  size_t scheduled = 0;  // windows handed to a chunk so far (reader only)
+  size_t written = 0;    // windows written so far (writer only)
 };
 
 struct WindowJob {
   OpenRecord* record;
   size_t window;  // index into record->starts
+};
+
+// A run of windows read, scored and written together.
+struct Chunk {
+  std::vector<WindowJob> jobs;
+  Matrix input;         // [4, L*windows] one-hot
+  Matrix logits;        // [all tasks, windows]
+  Matrix ref_logits;    // [all tasks, windows]
+  Matrix scores;        // [L, windows*tasks]
+  Matrix hypothetical;  // [4, L*windows*tasks] when an npz is written
+  long size() const { return static_cast<long>(jobs.size()); }
 };
 
 // Per-thread scoring state: scorer and batch buffers, reused batch after batch.
@@ -89,15 +102,57 @@ struct Worker {
   BatchScores batch;
 };
 
-}  // namespace
+// One score-seqs run. Reading (parse, check, one-hot encode) and writing
+// run on one thread while the others score, so that both overlap with
+// scoring: chunk i is scored while chunk i-1 is written and chunk i+1 read
+// (docs/performance.md). Records and outputs are only touched by that I/O
+// thread; scoring threads read a record's immutable name, sequence and starts.
+class ScoreRun {
+ public:
+  ScoreRun(const ScoreOptions& options, std::ostream& log);
+  ScoreSummary run();
 
-ScoreSummary score_sequences(const ScoreOptions& options, std::ostream& log) {
-  const auto started = Clock::now();
-  // Check every option before touching any file.
-  const Method method = parse_method(options.method);
-  const ReferenceSpec reference = ReferenceSpec::parse(options.reference);
-  const OutputFormats formats = OutputFormats::parse(options.formats);
-  const auto [shard_index, shard_count] = parse_shard(options.shard);
+ private:
+  void read_chunk(Chunk& chunk);
+  void score_batch(Chunk& chunk, long batch, Worker& worker) const;
+  void write_chunk(const Chunk& chunk);
+  void show_progress();
+
+  const ScoreOptions& options_;
+  std::ostream& log_;
+  const Clock::time_point started_ = Clock::now();
+  Method method_;
+  ReferenceSpec reference_;
+  OutputFormats formats_;
+  long shard_index_ = 0, shard_count_ = 1;
+  Model model_;
+  std::vector<int> tasks_;
+  int length_ = 0, stride_ = 0, task_count_ = 0, per_window_ = 1, threads_ = 1, batch_windows_ = 1;
+  bool has_reference_ = false, want_hypothetical_ = false;
+  long chunk_windows_ = 0;
+  ScoreSummary summary_;
+  std::unique_ptr<SequenceSource> source_;
+  std::string input_path_;
+  std::unique_ptr<ScoreOutputs> outputs_;
+  Matrix shared_reference_;
+  std::vector<Worker> workers_;
+  const OpenRecord* averaging_ = nullptr;  // the record whose windows are being written
+  std::unique_ptr<WindowAverage> average_;
+  std::unordered_set<std::string> names_seen_;
+  std::deque<std::unique_ptr<OpenRecord>> open_;  // records with windows not yet written
+  SourceRecord record_;
+  long record_index_ = -1;
+  bool input_left_ = true;
+  bool progress_ = false;
+  Clock::time_point last_progress_ = Clock::now();
+};
+
+// Checks every option before touching any file.
+Model checked_model(const ScoreOptions& options) {
+  parse_method(options.method);
+  ReferenceSpec::parse(options.reference);
+  OutputFormats::parse(options.formats);
+  parse_shard(options.shard);
   if (options.threads < 0) throw UsageError("--threads must be >= 1 (or 0 for every core)");
   if (options.batch_size < 1) throw UsageError("--batch-size must be >= 1");
   if (options.ig_steps < 1) throw UsageError("--ig-steps must be >= 1");
@@ -111,258 +166,301 @@ ScoreSummary score_sequences(const ScoreOptions& options, std::ostream& log) {
   const bool from_genome = !options.genome.empty() || !options.bed.empty();
   if (from_genome && (options.genome.empty() || options.bed.empty()))
     throw UsageError("--genome and --bed go together");
-  if (from_genome == !options.fasta.empty())
-    throw UsageError("give either --fasta or --genome with --bed");
+  if (from_genome == !options.fasta.empty()) throw UsageError("give either --fasta or --genome with --bed");
   if (!from_genome && (options.center_width > 0 || options.clip))
     throw UsageError("--center-width and --clip apply to --bed regions");
+  return load_model(options.model, ModelLoadOptions{options.verify_model});
+}
 
-  const Model model = load_model(options.model, ModelLoadOptions{options.verify_model});
-  const std::vector<int> tasks = parse_tasks(options.tasks, model);
-  const int length = model.input_length();
-  const int stride = options.stride > 0 ? options.stride : std::max(1, length / 2);
-  const int task_count = static_cast<int>(tasks.size());
-  const bool has_reference = uses_reference(method);
-  const int per_window = has_reference ? reference.per_sequence() : 1;
-  const int threads = options.threads > 0 ? options.threads : omp_get_num_procs();
+ScoreRun::ScoreRun(const ScoreOptions& options, std::ostream& log)
+    : options_(options),
+      log_(log),
+      method_(parse_method(options.method)),
+      reference_(ReferenceSpec::parse(options.reference)),
+      formats_(OutputFormats::parse(options.formats)),
+      model_(checked_model(options)) {
+  std::tie(shard_index_, shard_count_) = parse_shard(options.shard);
+  tasks_ = parse_tasks(options.tasks, model_);
+  length_ = model_.input_length();
+  stride_ = options.stride > 0 ? options.stride : std::max(1, length_ / 2);
+  task_count_ = static_cast<int>(tasks_.size());
+  has_reference_ = uses_reference(method_);
+  per_window_ = has_reference_ ? reference_.per_sequence() : 1;
+  threads_ = options.threads > 0 ? options.threads : omp_get_num_procs();
   // A batch holds whole windows with all their references.
-  const int batch_windows = std::max(1, options.batch_size / per_window);
+  batch_windows_ = std::max(1, options.batch_size / per_window_);
   // Hypothetical contributions only go to npz files.
-  const bool want_hypothetical = formats.npz;
-  const long chunk_windows = static_cast<long>(batch_windows) * threads * 4;
+  want_hypothetical_ = formats_.npz;
+  chunk_windows_ = static_cast<long>(batch_windows_) * threads_ * 4;
 
-  ScoreSummary summary;
-  std::unique_ptr<SequenceSource> source =
-      from_genome ? open_genome_regions(options.genome, options.bed,
-                                        GenomeRegionOptions{options.center_width, options.clip},
-                                        summary.skipped_regions, summary.merged_regions)
-                  : open_fasta_source(options.fasta);
-  const std::string& input_path = source->path();
+  const bool from_genome = !options.genome.empty();
+  source_ = from_genome ? open_genome_regions(options.genome, options.bed,
+                                              GenomeRegionOptions{options.center_width, options.clip},
+                                              summary_.skipped_regions, summary_.merged_regions)
+                        : open_fasta_source(options.fasta);
+  input_path_ = source_->path();
 
   ScoreOutputsConfig config;
   config.prefix = options.out;
-  config.formats = formats;
-  config.all_tasks = model.tasks();
-  config.output = model.output();
-  config.scored = tasks;
-  for (int t : tasks) config.scored_tasks.push_back(model.tasks()[t]);
-  config.has_reference = has_reference;
-  config.length = length;
-  config.chrom_sizes = source->chrom_sizes();
-  config.description = "deeplift-cpp " + method_name(method) + (has_reference ? " vs " + options.reference : "");
-  ScoreOutputs outputs(config);
+  config.formats = formats_;
+  config.all_tasks = model_.tasks();
+  config.output = model_.output();
+  config.scored = tasks_;
+  for (int t : tasks_) config.scored_tasks.push_back(model_.tasks()[t]);
+  config.has_reference = has_reference_;
+  config.length = length_;
+  config.chrom_sizes = source_->chrom_sizes();
+  config.description = "deeplift-cpp " + method_name(method_) + (has_reference_ ? " vs " + options.reference : "");
+  outputs_ = std::make_unique<ScoreOutputs>(config);
 
-  Matrix shared_reference;
-  if (has_reference && reference.shared()) {
-    shared_reference.resize(4, length);
-    make_reference(reference, std::string(length, 'N'), 0, 0, shared_reference.data(), input_path);
+  if (has_reference_ && reference_.shared()) {
+    shared_reference_.resize(4, length_);
+    make_reference(reference_, std::string(length_, 'N'), 0, 0, shared_reference_.data(), input_path_);
   }
-  std::vector<Worker> workers(threads);
-  for (auto& worker : workers) {
-    if (method == Method::Ism) {
-      worker.ism = std::make_unique<IsmScorer>(model, tasks, options.batch_size);
-    } else if (method == Method::IntegratedGradients) {
-      worker.integrated = std::make_unique<IntegratedGradientsScorer>(model, tasks, options.ig_steps);
+  workers_.resize(threads_);
+  for (auto& worker : workers_) {
+    if (method_ == Method::Ism) {
+      worker.ism = std::make_unique<IsmScorer>(model_, tasks_, options.batch_size);
+    } else if (method_ == Method::IntegratedGradients) {
+      worker.integrated = std::make_unique<IntegratedGradientsScorer>(model_, tasks_, options.ig_steps);
     } else {
-      worker.deeplift = std::make_unique<DeepLiftScorer>(model, method, tasks);
-      if (reference.shared()) worker.deeplift->set_shared_reference(shared_reference);
+      worker.deeplift = std::make_unique<DeepLiftScorer>(model_, method_, tasks_);
+      if (reference_.shared()) worker.deeplift->set_shared_reference(shared_reference_);
     }
   }
 
-  // The record whose windows are being written, and its per-base averages.
-  const OpenRecord* averaging = nullptr;
-  WindowAverage average(task_count, length, [&](int task, long first, const float* scores, long count) {
+  average_ = std::make_unique<WindowAverage>(task_count_, length_,
+                                             [this](int task, long first, const float* scores, long count) {
     // Only the record's own bases, not --pad's N.
-    const long from = std::max(first, averaging->pad_left);
-    const long to = std::min(first + count, averaging->pad_left + averaging->real_length);
+    const OpenRecord& record = *averaging_;
+    const long from = std::max(first, record.pad_left);
+    const long to = std::min(first + count, record.pad_left + record.real_length);
     if (from < to)
-      outputs.add_track(task, averaging->coordinates.chrom, averaging->coordinates.start + from - averaging->pad_left,
-                        scores + (from - first), to - from);
+      outputs_->add_track(task, record.coordinates.chrom, record.coordinates.start + from - record.pad_left,
+                          scores + (from - first), to - from);
   });
+  progress_ = !options.quiet && isatty(STDERR_FILENO);
+}
 
-  std::unordered_set<std::string> names_seen;
-  std::deque<std::unique_ptr<OpenRecord>> open;  // records with windows not yet written
-  std::vector<WindowJob> jobs;
-  Matrix chunk_input, chunk_logits, chunk_ref_logits, chunk_scores, chunk_hypothetical;
-  const bool show_progress = !options.quiet && isatty(STDERR_FILENO);
-  auto last_progress = Clock::now();
-  SourceRecord record;
-  long record_index = -1;
-  bool input_left = true;
-
-  while (true) {
-    check_interrupt();
-    // Fill a chunk with windows, reading records as needed.
-    jobs.clear();
-    while (static_cast<long>(jobs.size()) < chunk_windows) {
-      OpenRecord* current = open.empty() ? nullptr : open.back().get();
-      if (!current || current->scheduled == current->starts.size()) {
-        if (!input_left || !(input_left = source->next(record))) break;
-        ++record_index;
-        check_sequence(record.sequence, input_path, record.name);
-        if (!names_seen.insert(record.name).second)
-          throw InputError("'" + input_path + "': duplicate record name '" + record.name + "'");
-        if (record_index % shard_count != shard_index) continue;
-        auto pending = std::make_unique<OpenRecord>();
-        pending->name = record.name;
-        pending->real_length = static_cast<long>(record.sequence.size());
-        pending->coordinates = record.coordinates;
-        if (pending->real_length < length) {
-          if (!options.pad)
-            throw InputError("'" + input_path + "': record '" + record.name + "' is " +
-                             std::to_string(pending->real_length) + " bp, shorter than the model input (" +
-                             std::to_string(length) + " bp); use --pad to pad it with N");
-          pending->pad_left = (length - pending->real_length) / 2;
-          pending->sequence = std::string(pending->pad_left, 'N') + record.sequence +
-                              std::string(length - pending->real_length - pending->pad_left, 'N');
-        } else {
-          pending->sequence = std::move(record.sequence);
-        }
-        pending->starts = window_starts(static_cast<long>(pending->sequence.size()), length, stride);
-        open.push_back(std::move(pending));
-        current = open.back().get();
+// Fills `chunk` with the next windows, reading records as needed, and
+// one-hot encodes them; an empty chunk means the input is done.
+void ScoreRun::read_chunk(Chunk& chunk) {
+  check_interrupt();
+  chunk.jobs.clear();
+  while (chunk.size() < chunk_windows_) {
+    OpenRecord* current = open_.empty() ? nullptr : open_.back().get();
+    if (!current || current->scheduled == current->starts.size()) {
+      if (!input_left_ || !(input_left_ = source_->next(record_))) break;
+      ++record_index_;
+      check_sequence(record_.sequence, input_path_, record_.name);
+      if (!names_seen_.insert(record_.name).second)
+        throw InputError("'" + input_path_ + "': duplicate record name '" + record_.name + "'");
+      if (record_index_ % shard_count_ != shard_index_) continue;
+      auto pending = std::make_unique<OpenRecord>();
+      pending->name = record_.name;
+      pending->real_length = static_cast<long>(record_.sequence.size());
+      pending->coordinates = record_.coordinates;
+      if (pending->real_length < length_) {
+        if (!options_.pad)
+          throw InputError("'" + input_path_ + "': record '" + record_.name + "' is " +
+                           std::to_string(pending->real_length) + " bp, shorter than the model input (" +
+                           std::to_string(length_) + " bp); use --pad to pad it with N");
+        pending->pad_left = (length_ - pending->real_length) / 2;
+        pending->sequence = std::string(pending->pad_left, 'N') + record_.sequence +
+                            std::string(length_ - pending->real_length - pending->pad_left, 'N');
+      } else {
+        pending->sequence = std::move(record_.sequence);
       }
-      while (current->scheduled < current->starts.size() && static_cast<long>(jobs.size()) < chunk_windows)
-        jobs.push_back({current, current->scheduled++});
+      pending->starts = window_starts(static_cast<long>(pending->sequence.size()), length_, stride_);
+      open_.push_back(std::move(pending));
+      current = open_.back().get();
     }
-    const long window_count = static_cast<long>(jobs.size());
-    if (window_count == 0) break;
+    while (current->scheduled < current->starts.size() && chunk.size() < chunk_windows_)
+      chunk.jobs.push_back({current, current->scheduled++});
+  }
+  const long windows = chunk.size();
+  chunk.input.resize(4, windows * length_);
+  for (long w = 0; w < windows; ++w) {
+    const WindowJob& job = chunk.jobs[w];
+    encode_one_hot(std::string_view(job.record->sequence).substr(job.record->starts[job.window], length_),
+                   chunk.input.data() + w * 4 * length_);
+  }
+  chunk.logits.resize(model_.task_count(), windows);
+  chunk.ref_logits.resize(model_.task_count(), windows);
+  chunk.scores.resize(length_, windows * task_count_);
+  if (want_hypothetical_) chunk.hypothetical.resize(4, windows * task_count_ * length_);
+}
 
-    chunk_input.resize(4, window_count * length);
-    for (long w = 0; w < window_count; ++w) {
-      const WindowJob& job = jobs[w];
-      encode_one_hot(std::string_view(job.record->sequence).substr(job.record->starts[job.window], length),
-                     chunk_input.data() + w * 4 * length);
+// Scores the chunk's `batch`-th batch of windows into the chunk's results.
+void ScoreRun::score_batch(Chunk& chunk, long batch, Worker& worker) const {
+  const long first = batch * batch_windows_;
+  const int count = static_cast<int>(std::min<long>(batch_windows_, chunk.size() - first));
+  const int pairs = count * per_window_;
+  const long block = static_cast<long>(length_);
+  // Window n's k-th reference is pair n*K + k; its input is repeated.
+  worker.input.resize(4, pairs * block);
+  for (int n = 0; n < count; ++n)
+    for (int k = 0; k < per_window_; ++k)
+      worker.input.middleCols((static_cast<long>(n) * per_window_ + k) * block, block) =
+          chunk.input.middleCols((first + n) * block, block);
+  if (method_ == Method::Ism) {
+    worker.ism->score(worker.input, pairs, worker.batch);
+    ism_scores(worker.batch.multipliers, length_, pairs, task_count_, worker.scores,
+               want_hypothetical_ ? &worker.hypothetical : nullptr);
+  } else {
+    if (reference_.shared()) {
+      if (worker.references.cols() != pairs * block) worker.references = shared_reference_.replicate(1, pairs);
+      if (worker.integrated)
+        worker.integrated->score(worker.input, worker.references, pairs, worker.batch);
+      else
+        worker.deeplift->score(worker.input, pairs, worker.batch);
+    } else {
+      worker.references.resize(4, pairs * block);
+      for (int n = 0; n < count; ++n) {
+        const WindowJob& job = chunk.jobs[first + n];
+        const long start = job.record->starts[job.window];
+        const std::string_view window = std::string_view(job.record->sequence).substr(start, length_);
+        const uint64_t key = window_key(job.record->name, start);
+        for (int k = 0; k < per_window_; ++k)
+          make_reference(reference_, window, key, k,
+                         worker.references.data() + (static_cast<long>(n) * per_window_ + k) * block * 4,
+                         "'" + input_path_ + "': record '" + job.record->name + "'");
+      }
+      if (worker.integrated)
+        worker.integrated->score(worker.input, worker.references, pairs, worker.batch);
+      else
+        worker.deeplift->score(worker.input, worker.references, pairs, worker.batch);
     }
-    const int all_tasks = model.task_count();
-    chunk_logits.resize(all_tasks, window_count);
-    chunk_ref_logits.resize(all_tasks, window_count);
-    chunk_scores.resize(length, window_count * task_count);
-    if (want_hypothetical) chunk_hypothetical.resize(4, window_count * task_count * length);
+    contribution_scores(worker.batch.multipliers, worker.input, worker.references, length_, pairs, task_count_,
+                        worker.scores, want_hypothetical_ ? &worker.hypothetical : nullptr);
+  }
+  // Average over each window's references into the chunk's results.
+  const float inverse = 1.0f / static_cast<float>(per_window_);
+  for (int n = 0; n < count; ++n) {
+    const long w = first + n;
+    const long pair0 = static_cast<long>(n) * per_window_;
+    chunk.logits.col(w) = worker.batch.logits.col(pair0);
+    if (has_reference_)
+      chunk.ref_logits.col(w) = worker.batch.ref_logits.middleCols(pair0, per_window_).rowwise().sum() * inverse;
+    for (int t = 0; t < task_count_; ++t) {
+      const long column = static_cast<long>(t) * pairs + pair0;
+      chunk.scores.col(w * task_count_ + t) = worker.scores.middleCols(column, per_window_).rowwise().sum() * inverse;
+      if (!want_hypothetical_) continue;
+      auto hyp = chunk.hypothetical.middleCols((w * task_count_ + t) * block, block);
+      hyp = worker.hypothetical.middleCols(column * block, block);
+      for (int k = 1; k < per_window_; ++k) hyp += worker.hypothetical.middleCols((column + k) * block, block);
+      hyp *= inverse;
+    }
+  }
+}
 
-    const long batches = (window_count + batch_windows - 1) / batch_windows;
-    std::exception_ptr failure;
-#pragma omp parallel for num_threads(threads) schedule(dynamic)
-    for (long b = 0; b < batches; ++b) {
-      try {
-        // Per batch, so that Ctrl-C stops a slow method (ism) within seconds.
-        check_interrupt();
-        Worker& worker = workers[omp_get_thread_num()];
-        const long first = b * batch_windows;
-        const int count = static_cast<int>(std::min<long>(batch_windows, window_count - first));
-        const int pairs = count * per_window;
-        const long block = static_cast<long>(length);
-        // Window n's k-th reference is pair n*K + k; its input is repeated.
-        worker.input.resize(4, pairs * block);
-        for (int n = 0; n < count; ++n)
-          for (int k = 0; k < per_window; ++k)
-            worker.input.middleCols((static_cast<long>(n) * per_window + k) * block, block) =
-                chunk_input.middleCols((first + n) * block, block);
-        if (method == Method::Ism) {
-          worker.ism->score(worker.input, pairs, worker.batch);
-          ism_scores(worker.batch.multipliers, length, pairs, task_count, worker.scores,
-                     want_hypothetical ? &worker.hypothetical : nullptr);
-        } else {
-          if (reference.shared()) {
-            if (worker.references.cols() != pairs * block) worker.references = shared_reference.replicate(1, pairs);
-            if (worker.integrated)
-              worker.integrated->score(worker.input, worker.references, pairs, worker.batch);
-            else
-              worker.deeplift->score(worker.input, pairs, worker.batch);
-          } else {
-            worker.references.resize(4, pairs * block);
-            for (int n = 0; n < count; ++n) {
-              const WindowJob& job = jobs[first + n];
-              const long start = job.record->starts[job.window];
-              const std::string_view window = std::string_view(job.record->sequence).substr(start, length);
-              const uint64_t key = window_key(job.record->name, start);
-              for (int k = 0; k < per_window; ++k)
-                make_reference(reference, window, key, k,
-                               worker.references.data() + (static_cast<long>(n) * per_window + k) * block * 4,
-                               "'" + input_path + "': record '" + job.record->name + "'");
-            }
-            if (worker.integrated)
-              worker.integrated->score(worker.input, worker.references, pairs, worker.batch);
-            else
-              worker.deeplift->score(worker.input, worker.references, pairs, worker.batch);
-          }
-          contribution_scores(worker.batch.multipliers, worker.input, worker.references, length, pairs, task_count,
-                              worker.scores, want_hypothetical ? &worker.hypothetical : nullptr);
+// Writes a scored chunk in input order; a record is done when its last window is written.
+void ScoreRun::write_chunk(const Chunk& chunk) {
+  const bool has_ref = has_reference_;
+  for (long w = 0; w < chunk.size(); ++w) {
+    OpenRecord& current = *chunk.jobs[w].record;
+    const long start = current.starts[chunk.jobs[w].window];
+    const std::string name = current.starts.size() > 1
+                                 ? current.name + "/" + std::to_string(start) + "-" + std::to_string(start + length_)
+                                 : current.name;
+    outputs_->add_window(name, chunk.input.data() + w * 4 * length_, chunk.logits.col(w).data(),
+                         has_ref ? chunk.ref_logits.col(w).data() : nullptr, chunk.scores.col(w * task_count_).data(),
+                         want_hypothetical_ ? chunk.hypothetical.data() + w * task_count_ * 4 * length_ : nullptr);
+    averaging_ = &current;
+    average_->add(start, chunk.scores.col(w * task_count_).data(), length_);
+    if (++current.written == current.starts.size()) {
+      average_->finish(static_cast<long>(current.sequence.size()));
+      summary_.bases += current.real_length;
+      ++summary_.records;
+      open_.pop_front();  // records finish in order
+    }
+  }
+  summary_.windows += chunk.size();
+  if (progress_ && Clock::now() - last_progress_ > std::chrono::seconds(1)) show_progress();
+}
+
+void ScoreRun::show_progress() {
+  last_progress_ = Clock::now();
+  const double seconds = std::chrono::duration<double>(last_progress_ - started_).count();
+  log_ << "\rscore-seqs: " << summary_.records << " records";
+  const long total = source_->total();
+  if (total > 0 && record_index_ > 0) {
+    const double eta = seconds * (static_cast<double>(total) / (record_index_ + 1) - 1);
+    log_ << " of " << (total + shard_count_ - 1 - shard_index_) / shard_count_ << ", ETA " << static_cast<long>(eta)
+         << " s";
+  }
+  log_ << ", " << summary_.windows << " windows, " << static_cast<long>(summary_.windows / seconds)
+       << " windows/s   " << std::flush;
+}
+
+ScoreSummary ScoreRun::run() {
+  // Two chunks: while one is scored, the I/O thread writes the other
+  // (scored in the previous round) and then reads the next windows into it.
+  Chunk chunks[2];
+  read_chunk(chunks[0]);
+  int scoring = 0;
+  bool unwritten = false;  // chunks[1 - scoring] holds scores not yet written
+  while (chunks[scoring].size() > 0) {
+    Chunk& chunk = chunks[scoring];
+    Chunk& other = chunks[1 - scoring];
+    const long batches = (chunk.size() + batch_windows_ - 1) / batch_windows_;
+    std::exception_ptr write_failure, score_failure, read_failure;
+#pragma omp parallel num_threads(threads_)
+    {
+      // One thread does the I/O, then joins the batches still left.
+#pragma omp single nowait
+      {
+        try {
+          if (unwritten) write_chunk(other);
+        } catch (...) {
+          write_failure = std::current_exception();
         }
-        // Average over each window's references into the chunk's results.
-        const float inverse = 1.0f / static_cast<float>(per_window);
-        for (int n = 0; n < count; ++n) {
-          const long w = first + n;
-          const long pair0 = static_cast<long>(n) * per_window;
-          chunk_logits.col(w) = worker.batch.logits.col(pair0);
-          if (has_reference)
-            chunk_ref_logits.col(w) = worker.batch.ref_logits.middleCols(pair0, per_window).rowwise().sum() * inverse;
-          for (int t = 0; t < task_count; ++t) {
-            const long column = static_cast<long>(t) * pairs + pair0;
-            chunk_scores.col(w * task_count + t) = worker.scores.middleCols(column, per_window).rowwise().sum() * inverse;
-            if (!want_hypothetical) continue;
-            auto hyp = chunk_hypothetical.middleCols((w * task_count + t) * block, block);
-            hyp = worker.hypothetical.middleCols(column * block, block);
-            for (int k = 1; k < per_window; ++k) hyp += worker.hypothetical.middleCols((column + k) * block, block);
-            hyp *= inverse;
-          }
+        try {
+          if (!write_failure) read_chunk(other);
+        } catch (...) {
+          read_failure = std::current_exception();
         }
-      } catch (...) {
+      }
+#pragma omp for schedule(dynamic) nowait
+      for (long b = 0; b < batches; ++b) {
+        try {
+          // Per batch, so that Ctrl-C stops a slow method (ism) within seconds.
+          check_interrupt();
+          score_batch(chunk, b, workers_[omp_get_thread_num()]);
+        } catch (...) {
 #pragma omp critical
-        if (!failure) failure = std::current_exception();
+          if (!score_failure) score_failure = std::current_exception();
+        }
       }
     }
-    if (failure) std::rethrow_exception(failure);
+    // Report the error of the earliest input first, as a serial run would.
+    for (const auto& failure : {write_failure, score_failure, read_failure})
+      if (failure) std::rethrow_exception(failure);
+    scoring = 1 - scoring;
+    unwritten = true;
+  }
+  if (unwritten) write_chunk(chunks[1 - scoring]);
 
-    // Write in input order; a record is done when its last window is written.
-    for (long w = 0; w < window_count; ++w) {
-      OpenRecord& current = *jobs[w].record;
-      const long start = current.starts[jobs[w].window];
-      const std::string name = current.starts.size() > 1
-                                   ? current.name + "/" + std::to_string(start) + "-" + std::to_string(start + length)
-                                   : current.name;
-      outputs.add_window(name, chunk_input.data() + w * 4 * length, chunk_logits.col(w).data(),
-                         has_reference ? chunk_ref_logits.col(w).data() : nullptr,
-                         chunk_scores.col(w * task_count).data(),
-                         want_hypothetical ? chunk_hypothetical.data() + w * task_count * 4 * length : nullptr);
-      averaging = &current;
-      average.add(start, chunk_scores.col(w * task_count).data(), length);
-      if (++current.written == current.starts.size()) {
-        average.finish(static_cast<long>(current.sequence.size()));
-        summary.bases += current.real_length;
-        ++summary.records;
-        open.pop_front();  // records finish in order
-      }
-    }
-    summary.windows += window_count;
-    if (show_progress && Clock::now() - last_progress > std::chrono::seconds(1)) {
-      last_progress = Clock::now();
-      const double seconds = std::chrono::duration<double>(last_progress - started).count();
-      log << "\rscore-seqs: " << summary.records << " records";
-      const long total = source->total();
-      if (total > 0 && record_index > 0) {
-        const double eta = seconds * (static_cast<double>(total) / (record_index + 1) - 1);
-        log << " of " << (total + shard_count - 1 - shard_index) / shard_count << ", ETA " << static_cast<long>(eta)
-            << " s";
-      }
-      log << ", " << summary.windows << " windows, " << static_cast<long>(summary.windows / seconds) << " windows/s   "
-          << std::flush;
-    }
+  if (summary_.records == 0 && shard_count_ == 1) throw InputError("'" + input_path_ + "': no sequences to score");
+  outputs_->commit();
+  summary_.seconds = std::chrono::duration<double>(Clock::now() - started_).count();
+  if (progress_) log_ << "\n";
+  if (!options_.quiet) {
+    log_ << "score-seqs: " << summary_.records << " records, " << summary_.windows << " windows, " << summary_.bases
+         << " bp in " << summary_.seconds << " s ("
+         << static_cast<long>(summary_.windows / std::max(summary_.seconds, 1e-9)) << " windows/s); "
+         << method_name(method_) << (has_reference_ ? " vs " + options_.reference : "");
+    if (summary_.skipped_regions) log_ << "; skipped " << summary_.skipped_regions << " regions past a chromosome end";
+    if (summary_.merged_regions) log_ << "; merged " << summary_.merged_regions << " overlapping regions";
+    log_ << "\n";
   }
-  if (summary.records == 0 && shard_count == 1)
-    throw InputError("'" + input_path + "': no sequences to score");
-  outputs.commit();
-  summary.seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  if (show_progress) log << "\n";
-  if (!options.quiet) {
-    log << "score-seqs: " << summary.records << " records, " << summary.windows << " windows, " << summary.bases
-        << " bp in " << summary.seconds << " s ("
-        << static_cast<long>(summary.windows / std::max(summary.seconds, 1e-9)) << " windows/s); "
-        << method_name(method) << (has_reference ? " vs " + options.reference : "");
-    if (summary.skipped_regions) log << "; skipped " << summary.skipped_regions << " regions past a chromosome end";
-    if (summary.merged_regions) log << "; merged " << summary.merged_regions << " overlapping regions";
-    log << "\n";
-  }
-  return summary;
+  return summary_;
+}
+
+}  // namespace
+
+ScoreSummary score_sequences(const ScoreOptions& options, std::ostream& log) {
+  return ScoreRun(options, log).run();
 }
 
 }  // namespace deeplift
