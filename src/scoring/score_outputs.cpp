@@ -1,5 +1,8 @@
 #include "deeplift/scoring/score_outputs.hpp"
 
+#include <algorithm>
+#include <exception>
+#include <functional>
 #include <sstream>
 
 #include "deeplift/errors.hpp"
@@ -102,20 +105,31 @@ void ScoreOutputs::commit() {
   // where a failure or an interrupt stops with nothing published), then all
   // are renamed into place, which takes microseconds. A run killed in the
   // first phase leaves no output at all.
-  for (auto& track : tracks_) {
-    check_interrupt();
-    track->finish();
-  }
-  if (ohe_) {
-    check_interrupt();
-    ohe_->finish();
-  }
+  // The files are independent (one bedGraph/bigWig per task, each archive,
+  // the predictions), so they are finished side by side: formatting a
+  // genome's bedGraph lines is CPU-bound.
+  std::vector<std::function<void()>> finishing;
+  for (auto& track : tracks_) finishing.push_back([&track] { track->finish(); });
+  if (ohe_) finishing.push_back([this] { ohe_->finish(); });
   for (size_t t = 0; t < contrib_.size(); ++t) {
-    check_interrupt();
-    contrib_[t]->finish();
-    hyp_[t]->finish();
+    finishing.push_back([this, t] { contrib_[t]->finish(); });
+    finishing.push_back([this, t] { hyp_[t]->finish(); });
   }
-  if (predictions_) predictions_->finish();
+  if (predictions_) finishing.push_back([this] { predictions_->finish(); });
+  std::vector<std::exception_ptr> failures(finishing.size());
+  const long jobs = static_cast<long>(finishing.size());
+#pragma omp parallel for schedule(dynamic) num_threads(std::max(1, config_.threads))
+  for (long i = 0; i < jobs; ++i) {
+    try {
+      check_interrupt();
+      finishing[i]();
+    } catch (...) {
+      failures[i] = std::current_exception();
+    }
+  }
+  // The first file's error, whichever thread saw it first.
+  for (const auto& failure : failures)
+    if (failure) std::rethrow_exception(failure);
   check_interrupt();
   for (auto& track : tracks_) track->publish();
   if (ohe_) ohe_->publish();

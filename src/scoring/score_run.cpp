@@ -211,6 +211,7 @@ ScoreRun::ScoreRun(const ScoreOptions& options, std::ostream& log)
   config.length = length_;
   config.chrom_sizes = source_->chrom_sizes();
   config.description = "deeplift-cpp " + method_name(method_) + (has_reference_ ? " vs " + options.reference : "");
+  config.threads = threads_;
   outputs_ = std::make_unique<ScoreOutputs>(config);
 
   if (has_reference_ && reference_.shared()) {

@@ -32,6 +32,7 @@ struct ScoreOutputsConfig {
   bool has_reference = true;              // write <task>.ref_logit columns
   int length = 0;                         // window length
   std::string description;                // method and reference, for track lines
+  int threads = 1;                        // files finished side by side at commit
   // For bigWig headers; empty: each chromosome's furthest scored base.
   std::vector<std::pair<std::string, std::uint32_t>> chrom_sizes;
 };
