@@ -81,18 +81,20 @@ void ElementwiseLayer::secants_at(const float* z, const float* z_ref, const int*
   }
 }
 
+void ElementwiseLayer::values_block(const float* z, float* y, long n) const { values_at(z, iota(n), y, n); }
+
+void ElementwiseLayer::slopes_block(const float* z, float* slope, long n) const { slopes_at(z, iota(n), slope, n); }
+
 void ElementwiseLayer::activate(const Matrix& z, Matrix& y, int count) const {
   y.resize(z.rows(), z.cols());
   const long block = output_shape().size();
-  const int* positions = iota(block);
-  for (int n = 0; n < count; ++n) values_at(z.data() + n * block, positions, y.data() + n * block, block);
+  for (int n = 0; n < count; ++n) values_block(z.data() + n * block, y.data() + n * block, block);
 }
 
 void ElementwiseLayer::derivative(const Matrix& z, Matrix& slope, int count) const {
   slope.resize(z.rows(), z.cols());
   const long block = output_shape().size();
-  const int* positions = iota(block);
-  for (int n = 0; n < count; ++n) slopes_at(z.data() + n * block, positions, slope.data() + n * block, block);
+  for (int n = 0; n < count; ++n) slopes_block(z.data() + n * block, slope.data() + n * block, block);
 }
 
 void ElementwiseLayer::backward_impl(const LayerTrace& trace, NonlinearRule rule, const Multipliers& out,

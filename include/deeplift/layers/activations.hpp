@@ -14,6 +14,10 @@ class Relu : public ElementwiseLayer {
   void values_at(const float* z, const int* index, float* y, long n) const override;
   void slopes_at(const float* z, const int* index, float* slope, long n) const override;
   void secants_at(const float* z, const float* z_ref, const int* index, float* secant, long n) const override;
+
+ protected:
+  void values_block(const float* z, float* y, long n) const override;
+  void slopes_block(const float* z, float* slope, long n) const override;
 };
 
 class Sigmoid : public ElementwiseLayer {

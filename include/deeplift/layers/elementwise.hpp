@@ -30,6 +30,14 @@ class ElementwiseLayer : public Layer {
  protected:
   ElementwiseLayer(std::string type, std::string name, Shape shape) : Layer(std::move(type), std::move(name), shape, shape) {}
 
+  // values_at / slopes_at on one whole sequence's [C, L] block, element i
+  // at position i (n == C·L). activate() and derivative() run on these: a
+  // subclass whose f depends on the position (PReLU) overrides them with a
+  // branch-free loop over its own contiguous parameters instead of the
+  // gather through an index list. Default: the *_at versions with 0, 1, ….
+  virtual void values_block(const float* z, float* y, long n) const;
+  virtual void slopes_block(const float* z, float* slope, long n) const;
+
  private:
   void forward_impl(const Matrix& input, Matrix& output, int count) const override { activate(input, output, count); }
   void backward_impl(const LayerTrace& trace, NonlinearRule rule, const Multipliers& output_multipliers,

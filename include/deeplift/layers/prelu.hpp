@@ -32,6 +32,10 @@ class Prelu : public ElementwiseLayer {
   void parameters_updated() override;
   std::vector<NamedTensor> state_dict() const override;
 
+ protected:
+  void values_block(const float* z, float* y, long n) const override;
+  void slopes_block(const float* z, float* slope, long n) const override;
+
  private:
   Sharing sharing_;
   Matrix parameters_;  // [1, 1], [C, 1] or [C, L]
