@@ -205,55 +205,69 @@ void Conv1d::forward_impl(const Matrix& input, Matrix& output, int count) const 
   output.colwise() += bias_;
 }
 
-void Conv1d::split_delta(const Matrix& input_delta, const Matrix* needed, int tasks, Matrix& delta_plus,
+void Conv1d::split_delta(const Matrix& input_delta, const Multipliers* needed, int tasks, Matrix& delta_plus,
                          Matrix& delta_minus, int count) const {
   const int cin = input_shape().channels, lin = input_shape().length;
   const int cout = output_shape().channels, lout = output_shape().length;
-  if (needed && count_nonzero(needed->data(), needed->size()) < kSparseDensity * needed->size()) {
-    // Only outputs that some task's multiplier reaches: Δz± = Σ max/min(w·Δx, 0)
-    // over the receptive field, directly from the definition.
-    const int k = geometry_.kernel_size, s = geometry_.stride, d = geometry_.dilation, pad = geometry_.pad_left;
-    const long block = static_cast<long>(cout) * lout * count;
+  const int k = geometry_.kernel_size, s = geometry_.stride, d = geometry_.dilation, pad = geometry_.pad_left;
+  // Δz± = Σ max/min(w·Δx, 0) over output element (n, o, c)'s receptive
+  // field, directly from the definition (design §4).
+  auto split_at = [&](int n, int o, int c, long element) {
+    const float* filter = weight_t_.col(c).data();
+    float plus = 0, minus = 0;
+    const int first = o * s - pad;
+    if (d == 1 && first >= 0 && first + k <= lin) {
+      // Whole window inside: one contiguous run of K*Cin products.
+      const float* x = input_delta.data() + (static_cast<long>(n) * lin + first) * cin;
+      for (int i = 0; i < k * cin; ++i) {
+        const float product = filter[i] * x[i];
+        plus += std::max(product, 0.0f);
+        minus += std::min(product, 0.0f);
+      }
+    } else {
+      for (int j = 0; j < k; ++j) {
+        const int position = o * s - pad + j * d;
+        if (position < 0 || position >= lin) continue;
+        const float* x = input_delta.data() + (static_cast<long>(n) * lin + position) * cin;
+        for (int i = 0; i < cin; ++i) {
+          const float product = filter[j * cin + i] * x[i];
+          plus += std::max(product, 0.0f);
+          minus += std::min(product, 0.0f);
+        }
+      }
+    }
+    delta_plus.data()[element] = plus;
+    delta_minus.data()[element] = minus;
+  };
+  const long block = static_cast<long>(cout) * lout * count;  // one task's outputs
+  if (needed && needed->sparse && static_cast<long>(needed->active.size()) < kSparseDensity * block) {
+    // Only the listed outputs can carry a multiplier; the others are left
+    // unspecified, as the elementwise rule reads the same list.
+    delta_plus.resize(cout, static_cast<long>(lout) * count);
+    delta_minus.resize(cout, static_cast<long>(lout) * count);
+    for (const long element : needed->active) {
+      const long column = element / cout;
+      split_at(static_cast<int>(column / lout), static_cast<int>(column % lout), static_cast<int>(element % cout),
+               element);
+    }
+    return;
+  }
+  const Matrix* multipliers = needed ? &needed->positive : nullptr;
+  if (multipliers && count_nonzero(multipliers->data(), multipliers->size()) < kSparseDensity * multipliers->size()) {
+    // Only outputs that some task's multiplier reaches.
     delta_plus.setZero(cout, static_cast<long>(lout) * count);
     delta_minus.setZero(cout, static_cast<long>(lout) * count);
     for (int n = 0; n < count; ++n)
       for (int o = 0; o < lout; ++o) {
         const long column = (static_cast<long>(n) * lout + o) * cout;
         bool any = false;
-        for (int t = 0; t < tasks && !any; ++t) any = any_nonzero(needed->data() + t * block + column, cout);
+        for (int t = 0; t < tasks && !any; ++t) any = any_nonzero(multipliers->data() + t * block + column, cout);
         if (!any) continue;
         for (int c = 0; c < cout; ++c) {
           const long element = column + c;
           bool wanted = false;
-          for (int t = 0; t < tasks && !wanted; ++t) wanted = needed->data()[t * block + element] != 0.0f;
-          if (!wanted) continue;
-          const float* filter = weight_t_.col(c).data();
-          float plus = 0, minus = 0;
-          const int first = o * s - pad;
-          if (d == 1 && first >= 0 && first + k <= lin) {
-            // Whole window inside: one contiguous run of K*Cin products.
-            const float* x = input_delta.data() + (static_cast<long>(n) * lin + first) * cin;
-            for (int i = 0; i < k * cin; ++i) {
-              const float product = filter[i] * x[i];
-              plus += std::max(product, 0.0f);
-              minus += std::min(product, 0.0f);
-            }
-            delta_plus.data()[element] = plus;
-            delta_minus.data()[element] = minus;
-            continue;
-          }
-          for (int j = 0; j < k; ++j) {
-            const int position = o * s - pad + j * d;
-            if (position < 0 || position >= lin) continue;
-            const float* x = input_delta.data() + (static_cast<long>(n) * lin + position) * cin;
-            for (int i = 0; i < cin; ++i) {
-              const float product = filter[j * cin + i] * x[i];
-              plus += std::max(product, 0.0f);
-              minus += std::min(product, 0.0f);
-            }
-          }
-          delta_plus.data()[element] = plus;
-          delta_minus.data()[element] = minus;
+          for (int t = 0; t < tasks && !wanted; ++t) wanted = multipliers->data()[t * block + element] != 0.0f;
+          if (wanted) split_at(n, o, c, element);
         }
       }
     return;
@@ -269,8 +283,21 @@ void Conv1d::split_delta(const Matrix& input_delta, const Matrix* needed, int ta
   delta_minus.noalias() += weight_negative_ * positive;
 }
 
-void Conv1d::backward_impl(const LayerTrace& trace, NonlinearRule, const Multipliers& out,
+void Conv1d::backward_impl(const LayerTrace& trace, NonlinearRule, const Multipliers& output_multipliers,
                            Multipliers& in) const {
+  const Multipliers* source = &output_multipliers;
+  if (output_multipliers.sparse) {
+    // The list bounds the non-zero entries: at most |list| per task block.
+    const long block = output_multipliers.positive.size() / trace.tasks;
+    if (static_cast<long>(output_multipliers.active.size()) < kSparseDensity * block) {
+      sparse_backward(trace.input - trace.input_ref, output_multipliers, trace.count, trace.tasks, in);
+      return;
+    }
+    thread_local Multipliers dense;
+    densified(output_multipliers, trace.tasks, dense);
+    source = &dense;
+  }
+  const Multipliers& out = *source;
   const int sequences = trace.count * trace.tasks;
   const long nonzero = count_nonzero(out.positive.data(), out.positive.size()) +
                        (out.split ? count_nonzero(out.negative.data(), out.negative.size()) : 0);
@@ -304,56 +331,78 @@ void Conv1d::sparse_backward(const Matrix& delta, const Multipliers& out, int co
   in.positive.setZero(cin, static_cast<long>(lin) * sequences);
   thread_local Matrix when_negative;
   if (out.split) when_negative.setZero(cin, static_cast<long>(lin) * sequences);
-  for (int n = 0; n < sequences; ++n)
-    for (int o = 0; o < lout; ++o) {
-      const long column = (static_cast<long>(n) * lout + o) * cout;
-      if (!any_nonzero(out.positive.data() + column, cout) &&
-          !(out.split && any_nonzero(out.negative.data() + column, cout)))
+  // Credits output element (sequence n, position o, channel c) with
+  // multipliers M⁺, M⁻ to its receptive field: the transposed convolution,
+  // one output at a time.
+  auto credit = [&](int n, int o, int c, float m_plus, float m_minus) {
+    const int first = o * s - pad;
+    if (d == 1 && first >= 0 && first + k <= lin) {
+      // Whole window inside: one contiguous run of K*Cin inputs.
+      const long offset = (static_cast<long>(n) * lin + first) * cin;
+      float* a = in.positive.data() + offset;
+      if (!out.split) {
+        const float* filter = weight_t_.col(c).data();
+        for (int i = 0; i < k * cin; ++i) a[i] += filter[i] * m_plus;
+        return;
+      }
+      float* b = when_negative.data() + offset;
+      const float* wp = weight_positive_t_.col(c).data();
+      const float* wn = weight_negative_t_.col(c).data();
+      for (int i = 0; i < k * cin; ++i) {
+        a[i] += wp[i] * m_plus + wn[i] * m_minus;
+        b[i] += wp[i] * m_minus + wn[i] * m_plus;
+      }
+      return;
+    }
+    for (int j = 0; j < k; ++j) {
+      const int position = o * s - pad + j * d;
+      if (position < 0 || position >= lin) continue;
+      float* a = in.positive.data() + (static_cast<long>(n) * lin + position) * cin;
+      if (!out.split) {
+        const float* filter = weight_t_.col(c).data() + j * cin;
+        for (int i = 0; i < cin; ++i) a[i] += filter[i] * m_plus;
         continue;
-      for (int c = 0; c < cout; ++c) {
-        const long element = column + c;
+      }
+      // Linear rule: W⁺ᵀM⁺ + W⁻ᵀM⁻ for Δx > 0 and W⁺ᵀM⁻ + W⁻ᵀM⁺ for Δx < 0.
+      float* b = when_negative.data() + (static_cast<long>(n) * lin + position) * cin;
+      const float* wp = weight_positive_t_.col(c).data() + j * cin;
+      const float* wn = weight_negative_t_.col(c).data() + j * cin;
+      for (int i = 0; i < cin; ++i) {
+        a[i] += wp[i] * m_plus + wn[i] * m_minus;
+        b[i] += wp[i] * m_minus + wn[i] * m_plus;
+      }
+    }
+  };
+  if (out.sparse) {
+    // The listed elements of each task block, in the same (ascending)
+    // order as the scan below visits the non-zero ones: the same sums.
+    const long block = static_cast<long>(cout) * lout * count;
+    for (int t = 0; t < tasks; ++t)
+      for (const long listed : out.active) {
+        const long element = t * block + listed;
         const float m_plus = out.positive.data()[element];
         const float m_minus = out.split ? out.negative.data()[element] : m_plus;
         if (m_plus == 0.0f && m_minus == 0.0f) continue;
-        const int first = o * s - pad;
-        if (d == 1 && first >= 0 && first + k <= lin) {
-          // Whole window inside: one contiguous run of K*Cin inputs.
-          const long offset = (static_cast<long>(n) * lin + first) * cin;
-          float* a = in.positive.data() + offset;
-          if (!out.split) {
-            const float* filter = weight_t_.col(c).data();
-            for (int i = 0; i < k * cin; ++i) a[i] += filter[i] * m_plus;
-            continue;
-          }
-          float* b = when_negative.data() + offset;
-          const float* wp = weight_positive_t_.col(c).data();
-          const float* wn = weight_negative_t_.col(c).data();
-          for (int i = 0; i < k * cin; ++i) {
-            a[i] += wp[i] * m_plus + wn[i] * m_minus;
-            b[i] += wp[i] * m_minus + wn[i] * m_plus;
-          }
+        const long column = listed / cout;
+        credit(t * count + static_cast<int>(column / lout), static_cast<int>(column % lout),
+               static_cast<int>(listed % cout), m_plus, m_minus);
+      }
+  } else {
+    for (int n = 0; n < sequences; ++n)
+      for (int o = 0; o < lout; ++o) {
+        const long column = (static_cast<long>(n) * lout + o) * cout;
+        if (!any_nonzero(out.positive.data() + column, cout) &&
+            !(out.split && any_nonzero(out.negative.data() + column, cout)))
           continue;
-        }
-        for (int j = 0; j < k; ++j) {
-          const int position = o * s - pad + j * d;
-          if (position < 0 || position >= lin) continue;
-          float* a = in.positive.data() + (static_cast<long>(n) * lin + position) * cin;
-          if (!out.split) {
-            const float* filter = weight_t_.col(c).data() + j * cin;
-            for (int i = 0; i < cin; ++i) a[i] += filter[i] * m_plus;
-            continue;
-          }
-          // Linear rule: W⁺ᵀM⁺ + W⁻ᵀM⁻ for Δx > 0 and W⁺ᵀM⁻ + W⁻ᵀM⁺ for Δx < 0.
-          float* b = when_negative.data() + (static_cast<long>(n) * lin + position) * cin;
-          const float* wp = weight_positive_t_.col(c).data() + j * cin;
-          const float* wn = weight_negative_t_.col(c).data() + j * cin;
-          for (int i = 0; i < cin; ++i) {
-            a[i] += wp[i] * m_plus + wn[i] * m_minus;
-            b[i] += wp[i] * m_minus + wn[i] * m_plus;
-          }
+        for (int c = 0; c < cout; ++c) {
+          const long element = column + c;
+          const float m_plus = out.positive.data()[element];
+          const float m_minus = out.split ? out.negative.data()[element] : m_plus;
+          if (m_plus == 0.0f && m_minus == 0.0f) continue;
+          credit(n, o, c, m_plus, m_minus);
         }
       }
-    }
+  }
   if (out.split) select_by_delta_sign(delta, in.positive, when_negative, tasks);
 }
 

@@ -68,7 +68,7 @@ void Dense::forward_impl(const Matrix& input, Matrix& output, int) const {
   output.colwise() += bias_;
 }
 
-void Dense::split_delta(const Matrix& input_delta, const Matrix*, int, Matrix& delta_plus, Matrix& delta_minus,
+void Dense::split_delta(const Matrix& input_delta, const Multipliers*, int, Matrix& delta_plus, Matrix& delta_minus,
                         int) const {
   // [Δz⁺; Δz⁻] = [[W⁺, W⁻], [W⁻, W⁺]] · [Δx⁺; Δx⁻] (design §4), one GEMM.
   const long in = input_delta.rows(), out = weight_.rows();

@@ -1,5 +1,6 @@
 #include "deeplift/layers/elementwise.hpp"
 
+#include <algorithm>
 #include <numeric>
 #include <vector>
 
@@ -40,6 +41,18 @@ struct ActiveElements {
         element.push_back(i);
         position.push_back(static_cast<int>(i % block));
       }
+    resize_columns();
+  }
+
+  // Sparse multipliers already list the elements (Multipliers): no scan.
+  void take_list(const std::vector<long>& active, long block) {
+    element = active;
+    position.resize(element.size());
+    for (size_t i = 0; i < element.size(); ++i) position[i] = static_cast<int>(element[i] % block);
+    resize_columns();
+  }
+
+  void resize_columns() {
     const size_t n = element.size();
     for (auto* column : {&a, &b, &c, &d, &e, &f, &g}) column->resize(n);
   }
@@ -49,14 +62,23 @@ struct ActiveElements {
   }
 };
 
-// target = multipliers ⊙ ratio on the active elements (0 elsewhere), per task.
+// target = multipliers ⊙ ratio on the active elements, per task; 0 at the
+// other elements, or when `sparse`, left unspecified there (the sparse form
+// of Multipliers: the same list travels on). `only_positive` clamps the
+// products at 0 (guided backpropagation).
 void scale_active(const Matrix& multipliers, const ActiveElements& active, const std::vector<float>& ratio,
-                  long size, int tasks, Matrix& target) {
-  target.setZero(multipliers.rows(), multipliers.cols());
+                  long size, int tasks, bool sparse, Matrix& target, bool only_positive = false) {
+  if (sparse)
+    target.resize(multipliers.rows(), multipliers.cols());
+  else
+    target.setZero(multipliers.rows(), multipliers.cols());
   for (int t = 0; t < tasks; ++t) {
     const float* m = multipliers.data() + t * size;
     float* out = target.data() + t * size;
-    for (size_t i = 0; i < active.element.size(); ++i) out[active.element[i]] = m[active.element[i]] * ratio[i];
+    for (size_t i = 0; i < active.element.size(); ++i) {
+      const float product = m[active.element[i]] * ratio[i];
+      out[active.element[i]] = only_positive ? std::max(product, 0.0f) : product;
+    }
   }
 }
 
@@ -102,23 +124,31 @@ void ElementwiseLayer::backward_impl(const LayerTrace& trace, NonlinearRule rule
   require_unsplit(out);
   const long size = trace.input.size();
   thread_local ActiveElements active;
-  active.collect(out.positive, size, output_shape().size(), trace.tasks);
+  // With sparse output multipliers the rules run on the listed elements
+  // and the input multipliers are sparse with the same list.
+  const bool sparse = out.sparse;
+  if (sparse) {
+    active.take_list(out.active, output_shape().size());
+    in.sparse = true;
+    in.active = out.active;
+  } else {
+    active.collect(out.positive, size, output_shape().size(), trace.tasks);
+  }
   const long n = static_cast<long>(active.element.size());
   const int* index = active.position.data();
   switch (rule) {
     case NonlinearRule::Gradient: {
       active.gather(trace.input, active.a);
       slopes_at(active.a.data(), index, active.b.data(), n);
-      scale_active(out.positive, active, active.b, size, trace.tasks, in.positive);
+      scale_active(out.positive, active, active.b, size, trace.tasks, sparse, in.positive);
       return;
     }
     case NonlinearRule::GuidedGradient: {
       active.gather(trace.input, active.a);
       slopes_at(active.a.data(), index, active.b.data(), n);
-      scale_active(out.positive, active, active.b, size, trace.tasks, in.positive);
       // Negative gradients stop here (each task's own sign). Every f here is
       // monotone (f' >= 0), so m·f' < 0 exactly where the incoming m < 0.
-      in.positive = in.positive.cwiseMax(0.0f);
+      scale_active(out.positive, active, active.b, size, trace.tasks, sparse, in.positive, true);
       return;
     }
     case NonlinearRule::Rescale: {
@@ -129,7 +159,7 @@ void ElementwiseLayer::backward_impl(const LayerTrace& trace, NonlinearRule rule
       secants_at(active.a.data(), active.b.data(), index, active.c.data(), n);
       for (long i = 0; i < n; ++i)
         if (std::abs(active.a[i] - active.b[i]) >= kRescaleEpsilon) active.e[i] = active.c[i];
-      scale_active(out.positive, active, active.e, size, trace.tasks, in.positive);
+      scale_active(out.positive, active, active.e, size, trace.tasks, sparse, in.positive);
       return;
     }
     case NonlinearRule::RevealCancel: {
@@ -166,8 +196,8 @@ void ElementwiseLayer::backward_impl(const LayerTrace& trace, NonlinearRule rule
         z0[i] = ratio_plus;
         dz_plus[i] = ratio_minus;
       }
-      scale_active(out.positive, active, z0, size, trace.tasks, in.positive);
-      scale_active(out.positive, active, dz_plus, size, trace.tasks, in.negative);
+      scale_active(out.positive, active, z0, size, trace.tasks, sparse, in.positive);
+      scale_active(out.positive, active, dz_plus, size, trace.tasks, sparse, in.negative);
       in.split = true;
       return;
     }

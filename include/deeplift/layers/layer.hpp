@@ -29,11 +29,31 @@ enum class NonlinearRule {
 // produce separate multipliers for the positive and negative parts of their
 // input's Δ (M⁺, M⁻); everywhere else the two are equal and only `positive`
 // is filled.
+//
+// Sparse form (docs/decisions.md): behind a max pool with disjoint windows
+// each window sends its multiplier to one position per channel, so almost
+// every entry is 0. When `sparse` is set, `active` lists element indices
+// into one task block [C, L·count] (ascending, unique, the same list for
+// every task) and every non-zero multiplier of every task block, in
+// `positive` and (if split) `negative`, lies at a listed element. Entries
+// at unlisted elements are unspecified — not zeroed, which is what saves
+// the memsets — so every reader must go through the list. Only layers that
+// accept_sparse_multipliers() are given this form (Layer::backward
+// densifies for the others), and a layer produces it only when its
+// LayerTrace allows (sparse_input_multipliers).
 struct Multipliers {
   Matrix positive;
   Matrix negative;
   bool split = false;
+  bool sparse = false;
+  std::vector<long> active;  // when sparse: the listed elements of one task block
 };
+
+// Zeroes the unlisted entries of `tasks` task blocks of sparse multipliers
+// in place and clears the sparse flag: the dense form with the same values.
+void make_dense(Multipliers& multipliers, int tasks);
+// `dense` = the dense form of `multipliers` (which may be dense already).
+void densified(const Multipliers& multipliers, int tasks, Multipliers& dense);
 
 // What the forward passes of the input and the reference batch leave for one
 // layer's backward step.
@@ -48,6 +68,10 @@ struct LayerTrace {
   const Matrix* delta_minus = nullptr;
   int count = 0;  // sequences in the batch
   int tasks = 0;  // targets whose multipliers travel together
+  // The caller accepts this layer's input multipliers in the sparse form
+  // (Multipliers). Only DeepLiftScorer sets it; training and tests that call
+  // backward() directly always get dense multipliers.
+  bool sparse_input_multipliers = false;
 };
 
 // One trainable tensor of a layer, seen in the layer's own storage order
@@ -74,7 +98,9 @@ class Layer {
   // Forward pass of `count` sequences; checks the input shape.
   void forward(const Matrix& input, Matrix& output, int count) const;
 
-  // Multipliers of this layer's input from those of its output.
+  // Multipliers of this layer's input from those of its output. Sparse
+  // output multipliers are densified first unless the layer accepts them;
+  // sparse input multipliers are densified unless the trace allows them.
   void backward(const LayerTrace& trace, NonlinearRule rule, const Multipliers& output_multipliers,
                 Multipliers& input_multipliers) const;
 
@@ -82,11 +108,15 @@ class Layer {
   virtual bool has_weights() const { return false; }
   // Δz⁺ = Σ max(w·Δx, 0) and Δz⁻ = Σ min(w·Δx, 0) per output, bias excluded.
   // `needed` (optional) holds the multipliers of `tasks` tasks that will be
-  // applied to this layer's outputs ([C, L*count*tasks]): outputs whose
-  // multiplier is 0 for every task need no split and may be left 0.
-  virtual void split_delta(const Matrix& input_delta, const Matrix* needed, int tasks, Matrix& delta_plus,
+  // applied to this layer's outputs ([C, L*count*tasks]; its `positive`):
+  // outputs whose multiplier is 0 for every task need no split and may be
+  // left 0, and when `needed` is sparse, unlisted outputs are left
+  // unspecified (the elementwise rule reads only listed ones).
+  virtual void split_delta(const Matrix& input_delta, const Multipliers* needed, int tasks, Matrix& delta_plus,
                            Matrix& delta_minus, int count) const;
   virtual bool is_elementwise() const { return false; }
+  // Whether backward_impl handles output multipliers in the sparse form.
+  virtual bool accepts_sparse_multipliers() const { return false; }
 
   // --- Training (training/). Layers without parameters keep the defaults. ---
   // Views of the trainable tensors, in a fixed order.

@@ -43,6 +43,7 @@ class DeepLiftScorer {
   std::vector<NonlinearRule> rules_;  // per layer (used by elementwise layers)
   std::vector<Matrix> activations_, ref_activations_;
   std::vector<Matrix> delta_plus_, delta_minus_;  // per layer boundary, when split
+  std::vector<Multipliers> multipliers_;          // per layer boundary: of layer i's input
   std::vector<Matrix> shared_ref_one_;            // shared reference, one sequence
   int shared_replicated_count_ = -1;
 };
