@@ -288,13 +288,13 @@ void Conv1d::backward_impl(const LayerTrace& trace, NonlinearRule, const Multipl
   const Multipliers* source = &output_multipliers;
   if (output_multipliers.sparse) {
     // The list bounds the non-zero entries: at most |list| per task block.
-    const long block = output_multipliers.positive.size() / trace.tasks;
+    const long block = output_shape().size() * trace.count;
     if (static_cast<long>(output_multipliers.active.size()) < kSparseDensity * block) {
       sparse_backward(trace.input - trace.input_ref, output_multipliers, trace.count, trace.tasks, in);
       return;
     }
     thread_local Multipliers dense;
-    densified(output_multipliers, trace.tasks, dense);
+    densified(output_multipliers, output_shape(), trace.count, trace.tasks, dense);
     source = &dense;
   }
   const Multipliers& out = *source;
@@ -376,13 +376,13 @@ void Conv1d::sparse_backward(const Matrix& delta, const Multipliers& out, int co
   if (out.sparse) {
     // The listed elements of each task block, in the same (ascending)
     // order as the scan below visits the non-zero ones: the same sums.
-    const long block = static_cast<long>(cout) * lout * count;
+    const long listed_count = static_cast<long>(out.active.size());
     for (int t = 0; t < tasks; ++t)
-      for (const long listed : out.active) {
-        const long element = t * block + listed;
-        const float m_plus = out.positive.data()[element];
-        const float m_minus = out.split ? out.negative.data()[element] : m_plus;
+      for (long i = 0; i < listed_count; ++i) {
+        const float m_plus = out.positive(i, t);
+        const float m_minus = out.split ? out.negative(i, t) : m_plus;
         if (m_plus == 0.0f && m_minus == 0.0f) continue;
+        const long listed = out.active[i];
         const long column = listed / cout;
         credit(t * count + static_cast<int>(column / lout), static_cast<int>(column % lout),
                static_cast<int>(listed % cout), m_plus, m_minus);

@@ -62,20 +62,30 @@ struct ActiveElements {
   }
 };
 
-// target = multipliers ⊙ ratio on the active elements, per task; 0 at the
-// other elements, or when `sparse`, left unspecified there (the sparse form
-// of Multipliers: the same list travels on). `only_positive` clamps the
-// products at 0 (guided backpropagation).
+// target = multipliers ⊙ ratio on the active elements, per task, 0 at the
+// other elements; or, when `sparse`, both compact [elements, tasks] (the
+// sparse form of Multipliers, whose list travels on unchanged).
+// `only_positive` clamps the products at 0 (guided backpropagation).
 void scale_active(const Matrix& multipliers, const ActiveElements& active, const std::vector<float>& ratio,
                   long size, int tasks, bool sparse, Matrix& target, bool only_positive = false) {
-  if (sparse)
-    target.resize(multipliers.rows(), multipliers.cols());
-  else
-    target.setZero(multipliers.rows(), multipliers.cols());
+  const long n = static_cast<long>(active.element.size());
+  if (sparse) {
+    target.resize(n, tasks);
+    for (int t = 0; t < tasks; ++t) {
+      const float* m = multipliers.col(t).data();
+      float* out = target.col(t).data();
+      for (long i = 0; i < n; ++i) {
+        const float product = m[i] * ratio[i];
+        out[i] = only_positive ? std::max(product, 0.0f) : product;
+      }
+    }
+    return;
+  }
+  target.setZero(multipliers.rows(), multipliers.cols());
   for (int t = 0; t < tasks; ++t) {
     const float* m = multipliers.data() + t * size;
     float* out = target.data() + t * size;
-    for (size_t i = 0; i < active.element.size(); ++i) {
+    for (long i = 0; i < n; ++i) {
       const float product = m[active.element[i]] * ratio[i];
       out[active.element[i]] = only_positive ? std::max(product, 0.0f) : product;
     }

@@ -1,6 +1,6 @@
 #include "deeplift/layers/layer.hpp"
 
-#include <algorithm>
+#include <utility>
 
 #include "deeplift/errors.hpp"
 
@@ -8,40 +8,19 @@ namespace deeplift {
 
 namespace {
 
-// Zeroes every entry of each of `tasks` task blocks of `values` that the
-// ascending list `active` does not name.
-void zero_unlisted(Matrix& values, const std::vector<long>& active, int tasks) {
-  const long block = values.size() / tasks;
-  for (int t = 0; t < tasks; ++t) {
-    float* data = values.data() + t * block;
-    long next = 0;
-    for (const long element : active) {
-      std::fill(data + next, data + element, 0.0f);
-      next = element + 1;
-    }
-    std::fill(data + next, data + block, 0.0f);
-  }
-}
-
-// `target` = zero except at the listed elements of each task block.
-void scatter_listed(const Matrix& values, const std::vector<long>& active, int tasks, Matrix& target) {
-  target.setZero(values.rows(), values.cols());
-  const long block = values.size() / tasks;
+// `target` = zero except at the listed elements of each task block, which
+// get the compact [active.size(), tasks] `values`.
+void scatter_listed(const Matrix& values, const std::vector<long>& active, Shape shape, int count, int tasks,
+                    Matrix& target) {
+  const long block = shape.size() * count;
+  target.setZero(shape.channels, static_cast<long>(shape.length) * count * tasks);
   for (int t = 0; t < tasks; ++t)
-    for (const long element : active) target.data()[t * block + element] = values.data()[t * block + element];
+    for (size_t i = 0; i < active.size(); ++i) target.data()[t * block + active[i]] = values(static_cast<long>(i), t);
 }
 
 }  // namespace
 
-void make_dense(Multipliers& multipliers, int tasks) {
-  if (!multipliers.sparse) return;
-  zero_unlisted(multipliers.positive, multipliers.active, tasks);
-  if (multipliers.split) zero_unlisted(multipliers.negative, multipliers.active, tasks);
-  multipliers.sparse = false;
-  multipliers.active.clear();
-}
-
-void densified(const Multipliers& multipliers, int tasks, Multipliers& dense) {
+void densified(const Multipliers& multipliers, Shape shape, int count, int tasks, Multipliers& dense) {
   dense.split = multipliers.split;
   dense.sparse = false;
   dense.active.clear();
@@ -50,8 +29,18 @@ void densified(const Multipliers& multipliers, int tasks, Multipliers& dense) {
     if (multipliers.split) dense.negative = multipliers.negative;
     return;
   }
-  scatter_listed(multipliers.positive, multipliers.active, tasks, dense.positive);
-  if (multipliers.split) scatter_listed(multipliers.negative, multipliers.active, tasks, dense.negative);
+  scatter_listed(multipliers.positive, multipliers.active, shape, count, tasks, dense.positive);
+  if (multipliers.split) scatter_listed(multipliers.negative, multipliers.active, shape, count, tasks, dense.negative);
+}
+
+void make_dense(Multipliers& multipliers, Shape shape, int count, int tasks) {
+  if (!multipliers.sparse) return;
+  thread_local Multipliers dense;
+  densified(multipliers, shape, count, tasks, dense);
+  std::swap(multipliers.positive, dense.positive);
+  std::swap(multipliers.negative, dense.negative);
+  multipliers.sparse = false;
+  multipliers.active.clear();
 }
 
 Layer::Layer(std::string type, std::string name, Shape input_shape, Shape output_shape)
@@ -69,19 +58,23 @@ void Layer::forward(const Matrix& input, Matrix& output, int count) const {
 void Layer::backward(const LayerTrace& trace, NonlinearRule rule, const Multipliers& output_multipliers,
                      Multipliers& input_multipliers) const {
   const long width = static_cast<long>(output_shape_.length) * trace.count * trace.tasks;
-  if (output_multipliers.positive.rows() != output_shape_.channels || output_multipliers.positive.cols() != width)
-    throw Error("layer " + name_ + " (" + type_ + "): multipliers have the wrong shape");
+  const Matrix& m = output_multipliers.positive;
+  const bool shape_ok = output_multipliers.sparse
+                            ? m.rows() == static_cast<long>(output_multipliers.active.size()) && m.cols() == trace.tasks
+                            : m.rows() == output_shape_.channels && m.cols() == width;
+  if (!shape_ok) throw Error("layer " + name_ + " (" + type_ + "): multipliers have the wrong shape");
   input_multipliers.split = false;
   input_multipliers.sparse = false;
   input_multipliers.active.clear();
   if (output_multipliers.sparse && !accepts_sparse_multipliers()) {
     thread_local Multipliers dense;
-    densified(output_multipliers, trace.tasks, dense);
+    densified(output_multipliers, output_shape_, trace.count, trace.tasks, dense);
     backward_impl(trace, rule, dense, input_multipliers);
   } else {
     backward_impl(trace, rule, output_multipliers, input_multipliers);
   }
-  if (input_multipliers.sparse && !trace.sparse_input_multipliers) make_dense(input_multipliers, trace.tasks);
+  if (input_multipliers.sparse && !trace.sparse_input_multipliers)
+    make_dense(input_multipliers, input_shape_, trace.count, trace.tasks);
 }
 
 void Layer::split_delta(const Matrix&, const Multipliers*, int, Matrix&, Matrix&, int) const {

@@ -90,47 +90,54 @@ void MaxPool1d::backward_impl(const LayerTrace& trace, NonlinearRule, const Mult
   const long in_block = static_cast<long>(channels) * lin * count;    // one task's input multipliers
   const long out_block = static_cast<long>(channels) * lout * count;  // one task's output multipliers
   // Disjoint windows credit every input element at most once, so the input
-  // multipliers can be written as a list of elements (Multipliers' sparse
-  // form) instead of a zeroed matrix with one entry per window and channel.
+  // multipliers can be a list of elements with their values (Multipliers'
+  // sparse form) instead of a zeroed matrix with one entry per window and
+  // channel.
   const bool sparse = trace.sparse_input_multipliers && geometry_.stride >= geometry_.kernel_size;
-  if (sparse) {
-    in.positive.resize(channels, static_cast<long>(lin) * count * tasks);
-    in.sparse = true;
-    in.active.clear();
-  } else {
-    in.positive.setZero(channels, static_cast<long>(lin) * count * tasks);
-  }
   thread_local std::vector<int> first;
-  thread_local std::vector<long> window_elements;
   const float* m = out.positive.data();
-  float* target = in.positive.data();
-  for (int n = 0; n < count; ++n) {
-    for (int o = 0; o < lout; ++o) {
-      const long start = static_cast<long>(n) * lin + static_cast<long>(o) * geometry_.stride;  // column
-      first_maxima(trace.input.data() + start * channels, channels, geometry_.kernel_size, first);
-      const long source = (static_cast<long>(n) * lout + o) * channels;  // output element of channel 0
-      if (!sparse) {
+  if (!sparse) {
+    in.positive.setZero(channels, static_cast<long>(lin) * count * tasks);
+    float* target = in.positive.data();
+    for (int n = 0; n < count; ++n)
+      for (int o = 0; o < lout; ++o) {
+        const long start = static_cast<long>(n) * lin + static_cast<long>(o) * geometry_.stride;  // column
+        first_maxima(trace.input.data() + start * channels, channels, geometry_.kernel_size, first);
+        const long source = (static_cast<long>(n) * lout + o) * channels;  // output element of channel 0
         for (int t = 0; t < tasks; ++t)
           for (int c = 0; c < channels; ++c)
             target[t * in_block + (start + first[c]) * channels + c] += m[t * out_block + source + c];
-        continue;
       }
-      // The window's elements in ascending order (by position, then
-      // channel); windows follow one another, so the list stays ascending.
-      // Elements whose multiplier is 0 for every task are left out, as the
-      // dense path's readers skip them.
-      window_elements.clear();
+    return;
+  }
+  // (input element, output element) pairs in ascending order of the input
+  // element: each window's are sorted (by position, then channel) and the
+  // windows follow one another. Elements whose multiplier is 0 for every
+  // task are left out (the list may omit zeros).
+  thread_local std::vector<std::pair<long, long>> routes, window_routes;
+  routes.clear();
+  for (int n = 0; n < count; ++n)
+    for (int o = 0; o < lout; ++o) {
+      const long start = static_cast<long>(n) * lin + static_cast<long>(o) * geometry_.stride;
+      first_maxima(trace.input.data() + start * channels, channels, geometry_.kernel_size, first);
+      const long source = (static_cast<long>(n) * lout + o) * channels;
+      window_routes.clear();
       for (int c = 0; c < channels; ++c) {
         bool any = false;
         for (int t = 0; t < tasks && !any; ++t) any = m[t * out_block + source + c] != 0.0f;
-        if (!any) continue;
-        const long element = (start + first[c]) * channels + c;
-        for (int t = 0; t < tasks; ++t) target[t * in_block + element] = m[t * out_block + source + c];
-        window_elements.push_back(element);
+        if (any) window_routes.emplace_back((start + first[c]) * channels + c, source + c);
       }
-      std::sort(window_elements.begin(), window_elements.end());
-      in.active.insert(in.active.end(), window_elements.begin(), window_elements.end());
+      std::sort(window_routes.begin(), window_routes.end());
+      routes.insert(routes.end(), window_routes.begin(), window_routes.end());
     }
+  const long listed = static_cast<long>(routes.size());
+  in.sparse = true;
+  in.active.resize(listed);
+  in.positive.resize(listed, tasks);
+  for (long i = 0; i < listed; ++i) in.active[i] = routes[i].first;
+  for (int t = 0; t < tasks; ++t) {
+    float* values = in.positive.col(t).data();
+    for (long i = 0; i < listed; ++i) values[i] = m[t * out_block + routes[i].second];
   }
 }
 

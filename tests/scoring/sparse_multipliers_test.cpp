@@ -1,7 +1,8 @@
 // The sparse form of Multipliers (layer.hpp; docs/decisions.md): behind a
-// max pool with disjoint windows, multipliers travel as an element list and
-// their other entries are never read. Checked three ways:
-//   - the max pool's sparse output against its dense output, layer by layer;
+// max pool with disjoint windows, multipliers travel as an element list with
+// compact values. Checked three ways:
+//   - the max pool's sparse output against its dense output, and every
+//     layer type given sparse output multipliers against the dense ones;
 //   - DeepLiftScorer (which allows the sparse form) against the same
 //     backward pass run with every layer's multipliers dense, bit for bit,
 //     on architectures that exercise each fallback (overlapping windows,
@@ -74,7 +75,7 @@ TEST_P(MaxPoolSparseTest, SparseOutputEqualsDenseOutput) {
   layer.backward(trace, NonlinearRule::Rescale, out, dense);
   EXPECT_FALSE(dense.sparse);
   trace.sparse_input_multipliers = true;
-  sparse.positive.setConstant(channels, static_cast<long>(length) * count * kTasks, 1e30f);  // stale entries
+  sparse.positive.setConstant(channels, 7, 1e30f);  // a workspace left from before
   layer.backward(trace, NonlinearRule::Rescale, out, sparse);
   const bool disjoint = pool.stride >= pool.kernel_size;
   ASSERT_EQ(sparse.sparse, disjoint);
@@ -82,8 +83,11 @@ TEST_P(MaxPoolSparseTest, SparseOutputEqualsDenseOutput) {
     EXPECT_EQ(sparse.positive, dense.positive);
     return;
   }
-  // Ascending, unique, and covering every non-zero entry of every task.
+  // Ascending and unique, with one compact row per element; densified
+  // below, it must equal the dense result (so every non-zero is listed).
   const long block = static_cast<long>(channels) * length * count;
+  ASSERT_EQ(sparse.positive.rows(), static_cast<long>(sparse.active.size()));
+  ASSERT_EQ(sparse.positive.cols(), kTasks);
   EXPECT_TRUE(std::is_sorted(sparse.active.begin(), sparse.active.end()));
   EXPECT_EQ(std::adjacent_find(sparse.active.begin(), sparse.active.end()), sparse.active.end());
   for (const long element : sparse.active) {
@@ -93,9 +97,9 @@ TEST_P(MaxPoolSparseTest, SparseOutputEqualsDenseOutput) {
   // One listed element per window and channel, less the all-zero one.
   EXPECT_EQ(static_cast<long>(sparse.active.size()), static_cast<long>(channels) * lout * count - 1);
   Multipliers expanded;
-  densified(sparse, kTasks, expanded);
+  densified(sparse, layer.input_shape(), count, kTasks, expanded);
   EXPECT_EQ(expanded.positive, dense.positive);
-  make_dense(sparse, kTasks);
+  make_dense(sparse, layer.input_shape(), count, kTasks);
   EXPECT_FALSE(sparse.sparse);
   EXPECT_EQ(sparse.positive, dense.positive);
 }
@@ -109,9 +113,9 @@ INSTANTIATE_TEST_SUITE_P(Windows, MaxPoolSparseTest,
 
 // --- Every layer given sparse output multipliers ---------------------------
 
-// Sparse output multipliers with unlisted entries poisoned (NaN), and the
-// same multipliers dense. Every listed element is non-zero for some task
-// except a few (the list may name zeros too).
+// The same multipliers in the sparse (compact) and the dense form. Every
+// listed element is non-zero for some task except a few (the list may name
+// zeros too).
 struct SparsePair {
   Multipliers sparse, dense;
 };
@@ -122,26 +126,25 @@ SparsePair sparse_pair(Shape shape, int count, double density, bool split, std::
   SparsePair pair;
   for (long e = 0; e < block; ++e)
     if (listed(rng)) pair.sparse.active.push_back(e);
-  const long width = static_cast<long>(shape.length) * count * kTasks;
-  pair.dense.positive = Matrix::Zero(shape.channels, width);
-  pair.dense.negative = Matrix::Zero(shape.channels, width);
+  const long n = static_cast<long>(pair.sparse.active.size());
   std::normal_distribution<float> normal;
-  for (int t = 0; t < kTasks; ++t)
-    for (size_t i = 0; i < pair.sparse.active.size(); ++i) {
-      const long element = t * block + pair.sparse.active[i];
-      const bool zero = i % 5 == 2;
-      pair.dense.positive.data()[element] = zero ? 0.0f : normal(rng);
-      pair.dense.negative.data()[element] = zero ? 0.0f : normal(rng);
-    }
-  pair.dense.split = pair.sparse.split = split;
-  if (!split) pair.dense.negative.resize(0, 0);
+  for (Matrix* values : {&pair.sparse.positive, &pair.sparse.negative}) {
+    values->resize(n, kTasks);
+    for (long i = 0; i < n; ++i)
+      for (int t = 0; t < kTasks; ++t) (*values)(i, t) = i % 5 == 2 ? 0.0f : normal(rng);
+  }
+  pair.sparse.split = split;
+  if (!split) pair.sparse.negative.resize(0, 0);
   pair.sparse.sparse = true;
-  pair.sparse.positive = Matrix::Constant(shape.channels, width, std::nanf(""));
-  pair.sparse.negative = Matrix::Constant(shape.channels, width, std::nanf(""));
+  const long width = static_cast<long>(shape.length) * count * kTasks;
+  pair.dense.split = split;
+  pair.dense.positive = Matrix::Zero(shape.channels, width);
+  if (split) pair.dense.negative = Matrix::Zero(shape.channels, width);
   for (int t = 0; t < kTasks; ++t)
-    for (const long e : pair.sparse.active) {
-      pair.sparse.positive.data()[t * block + e] = pair.dense.positive.data()[t * block + e];
-      if (split) pair.sparse.negative.data()[t * block + e] = pair.dense.negative.data()[t * block + e];
+    for (long i = 0; i < n; ++i) {
+      const long element = t * block + pair.sparse.active[i];
+      pair.dense.positive.data()[element] = pair.sparse.positive(i, t);
+      if (split) pair.dense.negative.data()[element] = pair.sparse.negative(i, t);
     }
   return pair;
 }
@@ -172,7 +175,7 @@ void expect_sparse_output_handled(const Layer& layer, NonlinearRule rule, double
   trace.sparse_input_multipliers = true;
   layer.backward(trace, rule, pair.sparse, got);
   Multipliers dense;
-  densified(got, kTasks, dense);
+  densified(got, layer.input_shape(), count, kTasks, dense);
   EXPECT_TRUE(dense.positive == expected.positive) << what << ", sparse allowed";
   if (expected.split) {
     EXPECT_TRUE(dense.negative == expected.negative) << what << ", sparse allowed";
@@ -247,8 +250,7 @@ void expect_scorer_equals_dense(const Model& model, unsigned seed) {
   for (const Method method : kMethods) {
     DeepLiftScorer scorer(model, method, {0, 1, 2});
     BatchScores out;
-    // Twice: the second batch reuses the workspaces, whose unlisted entries
-    // now hold the first batch's values.
+    // Twice: the second batch reuses the scorer's workspaces.
     for (int round = 0; round < 2; ++round) {
       const Matrix batch = round == 0 ? x : refs;  // any input works for the comparison
       scorer.score(batch, refs, count, out);

@@ -32,15 +32,16 @@ enum class NonlinearRule {
 //
 // Sparse form (docs/decisions.md): behind a max pool with disjoint windows
 // each window sends its multiplier to one position per channel, so almost
-// every entry is 0. When `sparse` is set, `active` lists element indices
-// into one task block [C, L·count] (ascending, unique, the same list for
-// every task) and every non-zero multiplier of every task block, in
-// `positive` and (if split) `negative`, lies at a listed element. Entries
-// at unlisted elements are unspecified — not zeroed, which is what saves
-// the memsets — so every reader must go through the list. Only layers that
-// accept_sparse_multipliers() are given this form (Layer::backward
-// densifies for the others), and a layer produces it only when its
-// LayerTrace allows (sparse_input_multipliers).
+// every entry of the dense [C, L·count·tasks] matrices would be 0. When
+// `sparse` is set, `active` lists element indices into one task block
+// [C, L·count] (ascending, unique, the same list for every task), and
+// `positive` and (if split) `negative` are compact [active.size(), tasks]:
+// entry (i, t) is task t's multiplier at element active[i]. Every element
+// not listed has multiplier 0 for every task. Readers go through the list
+// instead of scanning, and nothing is zeroed or scattered over megabytes.
+// Only layers that accept_sparse_multipliers() are given this form
+// (Layer::backward densifies for the others), and a layer produces it only
+// when its LayerTrace allows (sparse_input_multipliers).
 struct Multipliers {
   Matrix positive;
   Matrix negative;
@@ -49,11 +50,10 @@ struct Multipliers {
   std::vector<long> active;  // when sparse: the listed elements of one task block
 };
 
-// Zeroes the unlisted entries of `tasks` task blocks of sparse multipliers
-// in place and clears the sparse flag: the dense form with the same values.
-void make_dense(Multipliers& multipliers, int tasks);
-// `dense` = the dense form of `multipliers` (which may be dense already).
-void densified(const Multipliers& multipliers, int tasks, Multipliers& dense);
+// The dense form of multipliers of `count` sequences of `shape` for `tasks`
+// tasks, in place or into `dense` (a copy when already dense).
+void make_dense(Multipliers& multipliers, Shape shape, int count, int tasks);
+void densified(const Multipliers& multipliers, Shape shape, int count, int tasks, Multipliers& dense);
 
 // What the forward passes of the input and the reference batch leave for one
 // layer's backward step.
