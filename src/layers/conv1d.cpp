@@ -212,7 +212,7 @@ void Conv1d::split_delta(const Matrix& input_delta, const Multipliers* needed, i
   const int k = geometry_.kernel_size, s = geometry_.stride, d = geometry_.dilation, pad = geometry_.pad_left;
   // Δz± = Σ max/min(w·Δx, 0) over output element (n, o, c)'s receptive
   // field, directly from the definition (design §4).
-  auto split_at = [&](int n, int o, int c, long element) {
+  auto split_at = [&](int n, int o, int c, float& plus_out, float& minus_out) {
     const float* filter = weight_t_.col(c).data();
     float plus = 0, minus = 0;
     const int first = o * s - pad;
@@ -236,19 +236,80 @@ void Conv1d::split_delta(const Matrix& input_delta, const Multipliers* needed, i
         }
       }
     }
-    delta_plus.data()[element] = plus;
-    delta_minus.data()[element] = minus;
+    plus_out = plus;
+    minus_out = minus;
+  };
+  // Δz± of every output: im2col, then conv(W⁺, Δx⁺) + conv(W⁻, Δx⁻) and its
+  // mirror as GEMMs (design §4).
+  auto split_all = [&](Matrix& plus, Matrix& minus) {
+    thread_local Matrix columns, positive, negative;
+    im2col(input_delta, count, columns);
+    positive = columns.cwiseMax(0.0f);
+    negative = columns.cwiseMin(0.0f);
+    plus.noalias() = weight_positive_ * positive;
+    plus.noalias() += weight_negative_ * negative;
+    minus.noalias() = weight_positive_ * negative;
+    minus.noalias() += weight_negative_ * positive;
   };
   const long block = static_cast<long>(cout) * lout * count;  // one task's outputs
-  if (needed && needed->sparse && static_cast<long>(needed->active.size()) < kSparseDensity * block) {
-    // Only the listed outputs can carry a multiplier; the others are left
-    // unspecified, as the elementwise rule reads the same list.
-    delta_plus.resize(cout, static_cast<long>(lout) * count);
-    delta_minus.resize(cout, static_cast<long>(lout) * count);
-    for (const long element : needed->active) {
-      const long column = element / cout;
-      split_at(static_cast<int>(column / lout), static_cast<int>(column % lout), static_cast<int>(element % cout),
-               element);
+  if (needed && needed->sparse) {
+    // Only the listed outputs can carry a multiplier: compact results in
+    // list order (Layer::split_delta).
+    const std::vector<long>& listed = needed->active;
+    const long size = static_cast<long>(listed.size());
+    delta_plus.resize(size, 1);
+    delta_minus.resize(size, 1);
+    if (size >= kSparseDensity * block) {
+      thread_local Matrix all_plus, all_minus;
+      split_all(all_plus, all_minus);
+      gather_listed(all_plus, listed, delta_plus);
+      gather_listed(all_minus, listed, delta_minus);
+      return;
+    }
+    // Each sum is one long chain of dependent additions; four elements at
+    // a time interleave four chains (each in its own order, as above).
+    constexpr int kGroup = 4;
+    int group_size = 0;
+    long group_index[kGroup];
+    const float* group_filter[kGroup];
+    const float* group_x[kGroup];
+    auto flush = [&]() {
+      float plus[kGroup] = {}, minus[kGroup] = {};
+      for (int i = 0; i < k * cin; ++i)
+        for (int g = 0; g < kGroup; ++g) {
+          const float product = group_filter[g][i] * group_x[g][i];
+          plus[g] += std::max(product, 0.0f);
+          minus[g] += std::min(product, 0.0f);
+        }
+      for (int g = 0; g < kGroup; ++g) {
+        delta_plus.data()[group_index[g]] = plus[g];
+        delta_minus.data()[group_index[g]] = minus[g];
+      }
+      group_size = 0;
+    };
+    const long per_sequence = static_cast<long>(cout) * lout;
+    int n = 0;
+    for (long i = 0; i < size; ++i) {
+      // The list ascends, so the sequence only moves forward: one 32-bit
+      // division per element instead of three 64-bit ones.
+      while (listed[i] >= (n + 1) * per_sequence) ++n;
+      const int offset = static_cast<int>(listed[i] - n * per_sequence);
+      const int o = offset / cout, c = offset - o * cout;
+      const int first = o * s - pad;
+      if (!(d == 1 && first >= 0 && first + k <= lin)) {
+        split_at(n, o, c, delta_plus.data()[i], delta_minus.data()[i]);
+        continue;
+      }
+      group_index[group_size] = i;
+      group_filter[group_size] = weight_t_.col(c).data();
+      group_x[group_size] = input_delta.data() + (static_cast<long>(n) * lin + first) * cin;
+      if (++group_size == kGroup) flush();
+    }
+    for (int g = 0; g < group_size; ++g) {  // the last, incomplete group
+      const long i = group_index[g];
+      const long column = listed[i] / cout;
+      split_at(static_cast<int>(column / lout), static_cast<int>(column % lout), static_cast<int>(listed[i] % cout),
+               delta_plus.data()[i], delta_minus.data()[i]);
     }
     return;
   }
@@ -267,20 +328,12 @@ void Conv1d::split_delta(const Matrix& input_delta, const Multipliers* needed, i
           const long element = column + c;
           bool wanted = false;
           for (int t = 0; t < tasks && !wanted; ++t) wanted = multipliers->data()[t * block + element] != 0.0f;
-          if (wanted) split_at(n, o, c, element);
+          if (wanted) split_at(n, o, c, delta_plus.data()[element], delta_minus.data()[element]);
         }
       }
     return;
   }
-  thread_local Matrix columns, positive, negative;
-  im2col(input_delta, count, columns);
-  positive = columns.cwiseMax(0.0f);
-  negative = columns.cwiseMin(0.0f);
-  // Δz⁺ = conv(W⁺, Δx⁺) + conv(W⁻, Δx⁻) and its mirror (design §4).
-  delta_plus.noalias() = weight_positive_ * positive;
-  delta_plus.noalias() += weight_negative_ * negative;
-  delta_minus.noalias() = weight_positive_ * negative;
-  delta_minus.noalias() += weight_negative_ * positive;
+  split_all(delta_plus, delta_minus);
 }
 
 void Conv1d::backward_impl(const LayerTrace& trace, NonlinearRule, const Multipliers& output_multipliers,
@@ -377,16 +430,20 @@ void Conv1d::sparse_backward(const Matrix& delta, const Multipliers& out, int co
     // The listed elements of each task block, in the same (ascending)
     // order as the scan below visits the non-zero ones: the same sums.
     const long listed_count = static_cast<long>(out.active.size());
-    for (int t = 0; t < tasks; ++t)
+    const long per_sequence = static_cast<long>(cout) * lout;
+    for (int t = 0; t < tasks; ++t) {
+      int n = 0;
       for (long i = 0; i < listed_count; ++i) {
         const float m_plus = out.positive(i, t);
         const float m_minus = out.split ? out.negative(i, t) : m_plus;
         if (m_plus == 0.0f && m_minus == 0.0f) continue;
-        const long listed = out.active[i];
-        const long column = listed / cout;
-        credit(t * count + static_cast<int>(column / lout), static_cast<int>(column % lout),
-               static_cast<int>(listed % cout), m_plus, m_minus);
+        // The list ascends: the sequence only moves forward.
+        while (out.active[i] >= (n + 1) * per_sequence) ++n;
+        const int offset = static_cast<int>(out.active[i] - n * per_sequence);
+        const int o = offset / cout;
+        credit(t * count + n, o, offset - o * cout, m_plus, m_minus);
       }
+    }
   } else {
     for (int n = 0; n < sequences; ++n)
       for (int o = 0; o < lout; ++o) {

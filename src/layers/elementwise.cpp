@@ -48,7 +48,11 @@ struct ActiveElements {
   void take_list(const std::vector<long>& active, long block) {
     element = active;
     position.resize(element.size());
-    for (size_t i = 0; i < element.size(); ++i) position[i] = static_cast<int>(element[i] % block);
+    long start = 0;  // of the sequence holding element[i]: the list ascends
+    for (size_t i = 0; i < element.size(); ++i) {
+      while (element[i] >= start + block) start += block;
+      position[i] = static_cast<int>(element[i] - start);
+    }
     resize_columns();
   }
 
@@ -181,8 +185,15 @@ void ElementwiseLayer::backward_impl(const LayerTrace& trace, NonlinearRule rule
       auto& dz_plus = active.b;
       auto& dz_minus = active.c;
       active.gather(trace.input_ref, z0);
-      active.gather(*trace.delta_plus, dz_plus);
-      active.gather(*trace.delta_minus, dz_minus);
+      if (sparse) {  // compact, in list order (Layer::split_delta)
+        if (trace.delta_plus->size() != n || trace.delta_minus->size() != n)
+          throw Error("layer " + name() + ": RevealCancel's delta split does not match the sparse multipliers");
+        std::copy_n(trace.delta_plus->data(), n, dz_plus.data());
+        std::copy_n(trace.delta_minus->data(), n, dz_minus.data());
+      } else {
+        active.gather(*trace.delta_plus, dz_plus);
+        active.gather(*trace.delta_minus, dz_minus);
+      }
       auto& y_plus = active.d;
       auto& y_minus = active.e;
       auto& y_both = active.f;

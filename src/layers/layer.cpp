@@ -33,6 +33,11 @@ void densified(const Multipliers& multipliers, Shape shape, int count, int tasks
   if (multipliers.split) scatter_listed(multipliers.negative, multipliers.active, shape, count, tasks, dense.negative);
 }
 
+void gather_listed(const Matrix& full, const std::vector<long>& active, Matrix& compact) {
+  compact.resize(static_cast<long>(active.size()), 1);
+  for (size_t i = 0; i < active.size(); ++i) compact.data()[i] = full.data()[active[i]];
+}
+
 void make_dense(Multipliers& multipliers, Shape shape, int count, int tasks) {
   if (!multipliers.sparse) return;
   thread_local Multipliers dense;

@@ -54,6 +54,8 @@ struct Multipliers {
 // tasks, in place or into `dense` (a copy when already dense).
 void make_dense(Multipliers& multipliers, Shape shape, int count, int tasks);
 void densified(const Multipliers& multipliers, Shape shape, int count, int tasks, Multipliers& dense);
+// compact[i] = full.data()[active[i]]: the listed elements of one block.
+void gather_listed(const Matrix& full, const std::vector<long>& active, Matrix& compact);
 
 // What the forward passes of the input and the reference batch leave for one
 // layer's backward step.
@@ -63,7 +65,9 @@ struct LayerTrace {
   const Matrix& output;      // this layer's output, input sequences
   const Matrix& output_ref;  // this layer's output, references
   // Δz⁺ and Δz⁻ of this layer's input as split by the preceding conv/dense
-  // layer; set only for elementwise layers under RevealCancel.
+  // layer; set only for elementwise layers under RevealCancel. With sparse
+  // output multipliers they are compact, one row per listed element
+  // (Layer::split_delta).
   const Matrix* delta_plus = nullptr;
   const Matrix* delta_minus = nullptr;
   int count = 0;  // sequences in the batch
@@ -110,8 +114,8 @@ class Layer {
   // `needed` (optional) holds the multipliers of `tasks` tasks that will be
   // applied to this layer's outputs ([C, L*count*tasks]; its `positive`):
   // outputs whose multiplier is 0 for every task need no split and may be
-  // left 0, and when `needed` is sparse, unlisted outputs are left
-  // unspecified (the elementwise rule reads only listed ones).
+  // left 0. When `needed` is sparse, only its listed outputs are split, and
+  // delta_plus/delta_minus are compact [listed elements, 1] in list order.
   virtual void split_delta(const Matrix& input_delta, const Multipliers* needed, int tasks, Matrix& delta_plus,
                            Matrix& delta_minus, int count) const;
   virtual bool is_elementwise() const { return false; }
