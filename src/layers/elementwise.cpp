@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "deeplift/errors.hpp"
+#include "packet_select.hpp"
 
 namespace deeplift {
 
@@ -36,11 +37,14 @@ struct ActiveElements {
     thread_local Eigen::ArrayXf magnitude;
     magnitude = Eigen::Map<const Eigen::ArrayXf>(multipliers.data(), size).abs();
     for (int t = 1; t < tasks; ++t) magnitude += Eigen::Map<const Eigen::ArrayXf>(multipliers.data() + t * size, size).abs();
-    for (long i = 0; i < size; ++i)
+    long start = 0;  // of the sequence holding element i
+    for (long i = 0; i < size; ++i) {
+      if (i == start + block) start += block;
       if (magnitude[i] != 0.0f) {
         element.push_back(i);
-        position.push_back(static_cast<int>(i % block));
+        position.push_back(static_cast<int>(i - start));
       }
+    }
     resize_columns();
   }
 
@@ -209,14 +213,32 @@ void ElementwiseLayer::backward_impl(const LayerTrace& trace, NonlinearRule rule
       values_at(y_both.data(), index, y_both.data(), n);
       // Ratios into the now free columns; each part guarded separately, in
       // the denominator only, so a part that is exactly 0 gets multiplier 0.
-      for (long i = 0; i < n; ++i) {
-        const float dy_plus = 0.5f * ((y_plus[i] - y0[i]) + (y_both[i] - y_minus[i]));
-        const float dy_minus = 0.5f * ((y_minus[i] - y0[i]) + (y_both[i] - y_plus[i]));
-        const float ratio_plus = dy_plus / std::max(dz_plus[i], kRescaleEpsilon);
-        const float ratio_minus = dy_minus / std::min(dz_minus[i], -kRescaleEpsilon);
-        z0[i] = ratio_plus;
-        dz_plus[i] = ratio_minus;
-      }
+      // (std::max(a, ε) is a < ε ? ε : a and std::min(a, −ε) is −ε < a ? −ε :
+      // a; the packet loop selects the same way, packet_select.hpp.)
+      namespace ei = Eigen::internal;
+      using detail::FloatPacket;
+      const auto half = ei::pset1<FloatPacket>(0.5f);
+      const auto epsilon = ei::pset1<FloatPacket>(kRescaleEpsilon);
+      const auto minus_epsilon = ei::pset1<FloatPacket>(-kRescaleEpsilon);
+      detail::for_each_packet(
+          n,
+          [&](long i) {
+            const auto yp = ei::ploadu<FloatPacket>(&y_plus[i]), ym = ei::ploadu<FloatPacket>(&y_minus[i]);
+            const auto yb = ei::ploadu<FloatPacket>(&y_both[i]), base = ei::ploadu<FloatPacket>(&y0[i]);
+            const auto dzp = ei::ploadu<FloatPacket>(&dz_plus[i]), dzm = ei::ploadu<FloatPacket>(&dz_minus[i]);
+            const auto dy_plus = ei::pmul(half, ei::padd(ei::psub(yp, base), ei::psub(yb, ym)));
+            const auto dy_minus = ei::pmul(half, ei::padd(ei::psub(ym, base), ei::psub(yb, yp)));
+            const auto below = ei::pselect(ei::pcmp_lt(dzp, epsilon), epsilon, dzp);
+            const auto above = ei::pselect(ei::pcmp_lt(minus_epsilon, dzm), minus_epsilon, dzm);
+            ei::pstoreu(&z0[i], ei::pdiv(dy_plus, below));
+            ei::pstoreu(&dz_plus[i], ei::pdiv(dy_minus, above));
+          },
+          [&](long i) {
+            const float dy_plus = 0.5f * ((y_plus[i] - y0[i]) + (y_both[i] - y_minus[i]));
+            const float dy_minus = 0.5f * ((y_minus[i] - y0[i]) + (y_both[i] - y_plus[i]));
+            z0[i] = dy_plus / std::max(dz_plus[i], kRescaleEpsilon);
+            dz_plus[i] = dy_minus / std::min(dz_minus[i], -kRescaleEpsilon);
+          });
       scale_active(out.positive, active, z0, size, trace.tasks, sparse, in.positive);
       scale_active(out.positive, active, dz_plus, size, trace.tasks, sparse, in.negative);
       in.split = true;
