@@ -68,6 +68,17 @@ struct ActiveElements {
   void gather(const Matrix& source, std::vector<float>& target) const {
     for (size_t i = 0; i < element.size(); ++i) target[i] = source.data()[element[i]];
   }
+
+  // The same values from a reference that repeats every sequence
+  // (LayerTrace::shared_reference): read from the first sequence's block,
+  // which stays in cache, instead of all over the batch.
+  void gather_reference(const LayerTrace& trace, const Matrix& source, std::vector<float>& target) const {
+    if (!trace.shared_reference) {
+      gather(source, target);
+      return;
+    }
+    for (size_t i = 0; i < element.size(); ++i) target[i] = source.data()[position[i]];
+  }
 };
 
 // target = multipliers ⊙ ratio on the active elements, per task, 0 at the
@@ -172,7 +183,7 @@ void ElementwiseLayer::backward_impl(const LayerTrace& trace, NonlinearRule rule
     case NonlinearRule::Rescale: {
       // m = Δy/Δz (paper eq. 3); where |Δz| is tiny, the gradient at the reference.
       active.gather(trace.input, active.a);
-      active.gather(trace.input_ref, active.b);
+      active.gather_reference(trace, trace.input_ref, active.b);
       slopes_at(active.b.data(), index, active.e.data(), n);
       secants_at(active.a.data(), active.b.data(), index, active.c.data(), n);
       for (long i = 0; i < n; ++i)
@@ -188,7 +199,7 @@ void ElementwiseLayer::backward_impl(const LayerTrace& trace, NonlinearRule rule
       auto& z0 = active.a;
       auto& dz_plus = active.b;
       auto& dz_minus = active.c;
-      active.gather(trace.input_ref, z0);
+      active.gather_reference(trace, trace.input_ref, z0);
       if (sparse) {  // compact, in list order (Layer::split_delta)
         if (trace.delta_plus->size() != n || trace.delta_minus->size() != n)
           throw Error("layer " + name() + ": RevealCancel's delta split does not match the sparse multipliers");
@@ -202,7 +213,7 @@ void ElementwiseLayer::backward_impl(const LayerTrace& trace, NonlinearRule rule
       auto& y_minus = active.e;
       auto& y_both = active.f;
       auto& y0 = active.g;
-      active.gather(trace.output_ref, y0);
+      active.gather_reference(trace, trace.output_ref, y0);
       for (long i = 0; i < n; ++i) {
         y_plus[i] = z0[i] + dz_plus[i];
         y_minus[i] = z0[i] + dz_minus[i];

@@ -33,17 +33,17 @@ void DeepLiftScorer::score(const Matrix& input, int count, BatchScores& out) {
     shared_replicated_count_ = count;
   }
   model_.forward(input, count, activations_);
-  backward(count, out);
+  backward(count, true, out);
 }
 
 void DeepLiftScorer::score(const Matrix& input, const Matrix& references, int count, BatchScores& out) {
   model_.forward(input, count, activations_);
   model_.forward(references, count, ref_activations_);
   shared_replicated_count_ = -1;
-  backward(count, out);
+  backward(count, false, out);
 }
 
-void DeepLiftScorer::backward(int count, BatchScores& out) {
+void DeepLiftScorer::backward(int count, bool shared_reference, BatchScores& out) {
   const auto& layers = model_.layers();
   const int tasks = static_cast<int>(tasks_.size());
   const int all_tasks = model_.task_count();
@@ -72,6 +72,7 @@ void DeepLiftScorer::backward(int count, BatchScores& out) {
     // Multipliers between layers may travel in the sparse form (behind a max
     // pool); the input's must be dense.
     trace.sparse_input_multipliers = i > 0;
+    trace.shared_reference = shared_reference;
     layer.backward(trace, rules_[i], current, multipliers_[i]);
   }
   Multipliers& input = multipliers_.front();

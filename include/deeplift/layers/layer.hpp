@@ -72,6 +72,9 @@ struct LayerTrace {
   const Matrix* delta_minus = nullptr;
   int count = 0;  // sequences in the batch
   int tasks = 0;  // targets whose multipliers travel together
+  // Every sequence has the same reference: input_ref and output_ref repeat
+  // one sequence's block, and readers may take the first one's values.
+  bool shared_reference = false;
   // The caller accepts this layer's input multipliers in the sparse form
   // (Multipliers). Only DeepLiftScorer sets it; training and tests that call
   // backward() directly always get dense multipliers.

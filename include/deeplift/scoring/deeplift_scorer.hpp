@@ -36,7 +36,8 @@ class DeepLiftScorer {
   void score(const Matrix& input, const Matrix& references, int count, BatchScores& out);
 
  private:
-  void backward(int count, BatchScores& out);
+  // `shared_reference`: ref_activations_ repeat the shared reference's.
+  void backward(int count, bool shared_reference, BatchScores& out);
 
   const Model& model_;
   std::vector<int> tasks_;
