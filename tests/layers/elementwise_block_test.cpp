@@ -63,6 +63,23 @@ TEST(ElementwiseBlocks, ReluMatchesScalar) {
   expect_blocks_match_scalar(relu, awkward_values(kChannels, kLength * kCount, rng));
 }
 
+TEST(ElementwiseBlocks, ReluSecantsMatchScalar) {
+  std::mt19937 rng(5);
+  const Relu relu("act", Shape{kChannels, kLength});
+  const Matrix z = awkward_values(kChannels, kLength * kCount, rng);
+  Matrix z_ref = awkward_values(kChannels, kLength * kCount, rng);
+  z_ref.col(2) = z.col(2);  // z == z0 on both sides of the kink
+  std::vector<float> secant(z.size());
+  relu.secants_at(z.data(), z_ref.data(), nullptr, secant.data(), z.size());
+  for (long i = 0; i < z.size(); ++i) {
+    const float a = z.data()[i], b = z_ref.data()[i];
+    const float y = a > 0.0f ? a : 0.0f, y_ref = b > 0.0f ? b : 0.0f;
+    const float expected = (a > 0.0f) == (b > 0.0f) ? (a > 0.0f ? 1.0f : 0.0f) : (y - y_ref) / (a - b);
+    EXPECT_TRUE(same_bits(secant[i], expected) || (std::isnan(secant[i]) && std::isnan(expected)))
+        << "secant at " << i << ": " << secant[i] << " vs " << expected;
+  }
+}
+
 TEST(ElementwiseBlocks, PreluMatchesScalarForEverySlopeShape) {
   std::mt19937 rng(2);
   const Matrix z = awkward_values(kChannels, kLength * kCount, rng);
