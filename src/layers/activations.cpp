@@ -42,11 +42,27 @@ void Relu::slopes_block(const float* z, float* slope, long n) const {
 }
 
 void Relu::secants_at(const float* z, const float* z_ref, const int*, float* secant, long n) const {
-  for (long i = 0; i < n; ++i) {
-    const float y = z[i] > 0.0f ? z[i] : 0.0f, y_ref = z_ref[i] > 0.0f ? z_ref[i] : 0.0f;
-    // One piece: its slope exactly; across the kink no cancellation occurs.
-    secant[i] = (z[i] > 0.0f) == (z_ref[i] > 0.0f) ? (z[i] > 0.0f ? 1.0f : 0.0f) : (y - y_ref) / (z[i] - z_ref[i]);
-  }
+  // One piece: its slope exactly; across the kink no cancellation occurs.
+  // Both arms are computed and the packet loop blends them
+  // (packet_select.hpp); the quotient of a same-side lane, possibly 0/0,
+  // is discarded.
+  namespace ei = Eigen::internal;
+  using detail::FloatPacket;
+  const auto zero = ei::pset1<FloatPacket>(0.0f), one = ei::pset1<FloatPacket>(1.0f);
+  detail::for_each_packet(
+      n,
+      [&](long i) {
+        const auto x = ei::ploadu<FloatPacket>(z + i), x_ref = ei::ploadu<FloatPacket>(z_ref + i);
+        const auto up = detail::positive_mask(x), up_ref = detail::positive_mask(x_ref);
+        const auto y = ei::pselect(up, x, zero), y_ref = ei::pselect(up_ref, x_ref, zero);
+        const auto across = ei::pdiv(ei::psub(y, y_ref), ei::psub(x, x_ref));
+        const auto same_side = ei::pandnot(ei::ptrue(x), ei::pxor(up, up_ref));  // lanes where up == up_ref
+        ei::pstoreu(secant + i, ei::pselect(same_side, ei::pselect(up, one, zero), across));
+      },
+      [&](long i) {
+        const float y = z[i] > 0.0f ? z[i] : 0.0f, y_ref = z_ref[i] > 0.0f ? z_ref[i] : 0.0f;
+        secant[i] = (z[i] > 0.0f) == (z_ref[i] > 0.0f) ? (z[i] > 0.0f ? 1.0f : 0.0f) : (y - y_ref) / (z[i] - z_ref[i]);
+      });
 }
 
 std::unique_ptr<Layer> Sigmoid::create(const LayerConfig& config) {

@@ -205,72 +205,152 @@ void Conv1d::forward_impl(const Matrix& input, Matrix& output, int count) const 
   output.colwise() += bias_;
 }
 
-void Conv1d::split_delta(const Matrix& input_delta, const Matrix* needed, int tasks, Matrix& delta_plus,
+void Conv1d::split_delta(const Matrix& input_delta, const Multipliers* needed, int tasks, Matrix& delta_plus,
                          Matrix& delta_minus, int count) const {
   const int cin = input_shape().channels, lin = input_shape().length;
   const int cout = output_shape().channels, lout = output_shape().length;
-  if (needed && count_nonzero(needed->data(), needed->size()) < kSparseDensity * needed->size()) {
-    // Only outputs that some task's multiplier reaches: Δz± = Σ max/min(w·Δx, 0)
-    // over the receptive field, directly from the definition.
-    const int k = geometry_.kernel_size, s = geometry_.stride, d = geometry_.dilation, pad = geometry_.pad_left;
-    const long block = static_cast<long>(cout) * lout * count;
+  const int k = geometry_.kernel_size, s = geometry_.stride, d = geometry_.dilation, pad = geometry_.pad_left;
+  // Δz± = Σ max/min(w·Δx, 0) over output element (n, o, c)'s receptive
+  // field, directly from the definition (design §4).
+  auto split_at = [&](int n, int o, int c, float& plus_out, float& minus_out) {
+    const float* filter = weight_t_.col(c).data();
+    float plus = 0, minus = 0;
+    const int first = o * s - pad;
+    if (d == 1 && first >= 0 && first + k <= lin) {
+      // Whole window inside: one contiguous run of K*Cin products.
+      const float* x = input_delta.data() + (static_cast<long>(n) * lin + first) * cin;
+      for (int i = 0; i < k * cin; ++i) {
+        const float product = filter[i] * x[i];
+        plus += std::max(product, 0.0f);
+        minus += std::min(product, 0.0f);
+      }
+    } else {
+      for (int j = 0; j < k; ++j) {
+        const int position = o * s - pad + j * d;
+        if (position < 0 || position >= lin) continue;
+        const float* x = input_delta.data() + (static_cast<long>(n) * lin + position) * cin;
+        for (int i = 0; i < cin; ++i) {
+          const float product = filter[j * cin + i] * x[i];
+          plus += std::max(product, 0.0f);
+          minus += std::min(product, 0.0f);
+        }
+      }
+    }
+    plus_out = plus;
+    minus_out = minus;
+  };
+  // Δz± of every output: im2col, then conv(W⁺, Δx⁺) + conv(W⁻, Δx⁻) and its
+  // mirror as GEMMs (design §4).
+  auto split_all = [&](Matrix& plus, Matrix& minus) {
+    thread_local Matrix columns, positive, negative;
+    im2col(input_delta, count, columns);
+    positive = columns.cwiseMax(0.0f);
+    negative = columns.cwiseMin(0.0f);
+    plus.noalias() = weight_positive_ * positive;
+    plus.noalias() += weight_negative_ * negative;
+    minus.noalias() = weight_positive_ * negative;
+    minus.noalias() += weight_negative_ * positive;
+  };
+  const long block = static_cast<long>(cout) * lout * count;  // one task's outputs
+  if (needed && needed->sparse) {
+    // Only the listed outputs can carry a multiplier: compact results in
+    // list order (Layer::split_delta).
+    const std::vector<long>& listed = needed->active;
+    const long size = static_cast<long>(listed.size());
+    delta_plus.resize(size, 1);
+    delta_minus.resize(size, 1);
+    if (size >= kSparseDensity * block) {
+      thread_local Matrix all_plus, all_minus;
+      split_all(all_plus, all_minus);
+      gather_listed(all_plus, listed, delta_plus);
+      gather_listed(all_minus, listed, delta_minus);
+      return;
+    }
+    // Each sum is one long chain of dependent additions; four elements at
+    // a time interleave four chains (each in its own order, as above).
+    constexpr int kGroup = 4;
+    int group_size = 0;
+    long group_index[kGroup];
+    const float* group_filter[kGroup];
+    const float* group_x[kGroup];
+    auto flush = [&]() {
+      float plus[kGroup] = {}, minus[kGroup] = {};
+      for (int i = 0; i < k * cin; ++i)
+        for (int g = 0; g < kGroup; ++g) {
+          const float product = group_filter[g][i] * group_x[g][i];
+          plus[g] += std::max(product, 0.0f);
+          minus[g] += std::min(product, 0.0f);
+        }
+      for (int g = 0; g < kGroup; ++g) {
+        delta_plus.data()[group_index[g]] = plus[g];
+        delta_minus.data()[group_index[g]] = minus[g];
+      }
+      group_size = 0;
+    };
+    const long per_sequence = static_cast<long>(cout) * lout;
+    int n = 0;
+    for (long i = 0; i < size; ++i) {
+      // The list ascends, so the sequence only moves forward: one 32-bit
+      // division per element instead of three 64-bit ones.
+      while (listed[i] >= (n + 1) * per_sequence) ++n;
+      const int offset = static_cast<int>(listed[i] - n * per_sequence);
+      const int o = offset / cout, c = offset - o * cout;
+      const int first = o * s - pad;
+      if (!(d == 1 && first >= 0 && first + k <= lin)) {
+        split_at(n, o, c, delta_plus.data()[i], delta_minus.data()[i]);
+        continue;
+      }
+      group_index[group_size] = i;
+      group_filter[group_size] = weight_t_.col(c).data();
+      group_x[group_size] = input_delta.data() + (static_cast<long>(n) * lin + first) * cin;
+      if (++group_size == kGroup) flush();
+    }
+    for (int g = 0; g < group_size; ++g) {  // the last, incomplete group
+      const long i = group_index[g];
+      const long column = listed[i] / cout;
+      split_at(static_cast<int>(column / lout), static_cast<int>(column % lout), static_cast<int>(listed[i] % cout),
+               delta_plus.data()[i], delta_minus.data()[i]);
+    }
+    return;
+  }
+  const Matrix* multipliers = needed ? &needed->positive : nullptr;
+  if (multipliers && count_nonzero(multipliers->data(), multipliers->size()) < kSparseDensity * multipliers->size()) {
+    // Only outputs that some task's multiplier reaches.
     delta_plus.setZero(cout, static_cast<long>(lout) * count);
     delta_minus.setZero(cout, static_cast<long>(lout) * count);
     for (int n = 0; n < count; ++n)
       for (int o = 0; o < lout; ++o) {
         const long column = (static_cast<long>(n) * lout + o) * cout;
         bool any = false;
-        for (int t = 0; t < tasks && !any; ++t) any = any_nonzero(needed->data() + t * block + column, cout);
+        for (int t = 0; t < tasks && !any; ++t) any = any_nonzero(multipliers->data() + t * block + column, cout);
         if (!any) continue;
         for (int c = 0; c < cout; ++c) {
           const long element = column + c;
           bool wanted = false;
-          for (int t = 0; t < tasks && !wanted; ++t) wanted = needed->data()[t * block + element] != 0.0f;
-          if (!wanted) continue;
-          const float* filter = weight_t_.col(c).data();
-          float plus = 0, minus = 0;
-          const int first = o * s - pad;
-          if (d == 1 && first >= 0 && first + k <= lin) {
-            // Whole window inside: one contiguous run of K*Cin products.
-            const float* x = input_delta.data() + (static_cast<long>(n) * lin + first) * cin;
-            for (int i = 0; i < k * cin; ++i) {
-              const float product = filter[i] * x[i];
-              plus += std::max(product, 0.0f);
-              minus += std::min(product, 0.0f);
-            }
-            delta_plus.data()[element] = plus;
-            delta_minus.data()[element] = minus;
-            continue;
-          }
-          for (int j = 0; j < k; ++j) {
-            const int position = o * s - pad + j * d;
-            if (position < 0 || position >= lin) continue;
-            const float* x = input_delta.data() + (static_cast<long>(n) * lin + position) * cin;
-            for (int i = 0; i < cin; ++i) {
-              const float product = filter[j * cin + i] * x[i];
-              plus += std::max(product, 0.0f);
-              minus += std::min(product, 0.0f);
-            }
-          }
-          delta_plus.data()[element] = plus;
-          delta_minus.data()[element] = minus;
+          for (int t = 0; t < tasks && !wanted; ++t) wanted = multipliers->data()[t * block + element] != 0.0f;
+          if (wanted) split_at(n, o, c, delta_plus.data()[element], delta_minus.data()[element]);
         }
       }
     return;
   }
-  thread_local Matrix columns, positive, negative;
-  im2col(input_delta, count, columns);
-  positive = columns.cwiseMax(0.0f);
-  negative = columns.cwiseMin(0.0f);
-  // Δz⁺ = conv(W⁺, Δx⁺) + conv(W⁻, Δx⁻) and its mirror (design §4).
-  delta_plus.noalias() = weight_positive_ * positive;
-  delta_plus.noalias() += weight_negative_ * negative;
-  delta_minus.noalias() = weight_positive_ * negative;
-  delta_minus.noalias() += weight_negative_ * positive;
+  split_all(delta_plus, delta_minus);
 }
 
-void Conv1d::backward_impl(const LayerTrace& trace, NonlinearRule, const Multipliers& out,
+void Conv1d::backward_impl(const LayerTrace& trace, NonlinearRule, const Multipliers& output_multipliers,
                            Multipliers& in) const {
+  const Multipliers* source = &output_multipliers;
+  if (output_multipliers.sparse) {
+    // The list bounds the non-zero entries: at most |list| per task block.
+    const long block = output_shape().size() * trace.count;
+    if (static_cast<long>(output_multipliers.active.size()) < kSparseDensity * block) {
+      sparse_backward(trace.input - trace.input_ref, output_multipliers, trace.count, trace.tasks, in);
+      return;
+    }
+    thread_local Multipliers dense;
+    densified(output_multipliers, output_shape(), trace.count, trace.tasks, dense);
+    source = &dense;
+  }
+  const Multipliers& out = *source;
   const int sequences = trace.count * trace.tasks;
   const long nonzero = count_nonzero(out.positive.data(), out.positive.size()) +
                        (out.split ? count_nonzero(out.negative.data(), out.negative.size()) : 0);
@@ -304,56 +384,82 @@ void Conv1d::sparse_backward(const Matrix& delta, const Multipliers& out, int co
   in.positive.setZero(cin, static_cast<long>(lin) * sequences);
   thread_local Matrix when_negative;
   if (out.split) when_negative.setZero(cin, static_cast<long>(lin) * sequences);
-  for (int n = 0; n < sequences; ++n)
-    for (int o = 0; o < lout; ++o) {
-      const long column = (static_cast<long>(n) * lout + o) * cout;
-      if (!any_nonzero(out.positive.data() + column, cout) &&
-          !(out.split && any_nonzero(out.negative.data() + column, cout)))
+  // Credits output element (sequence n, position o, channel c) with
+  // multipliers M⁺, M⁻ to its receptive field: the transposed convolution,
+  // one output at a time.
+  auto credit = [&](int n, int o, int c, float m_plus, float m_minus) {
+    const int first = o * s - pad;
+    if (d == 1 && first >= 0 && first + k <= lin) {
+      // Whole window inside: one contiguous run of K*Cin inputs.
+      const long offset = (static_cast<long>(n) * lin + first) * cin;
+      float* a = in.positive.data() + offset;
+      if (!out.split) {
+        const float* filter = weight_t_.col(c).data();
+        for (int i = 0; i < k * cin; ++i) a[i] += filter[i] * m_plus;
+        return;
+      }
+      float* b = when_negative.data() + offset;
+      const float* wp = weight_positive_t_.col(c).data();
+      const float* wn = weight_negative_t_.col(c).data();
+      for (int i = 0; i < k * cin; ++i) {
+        a[i] += wp[i] * m_plus + wn[i] * m_minus;
+        b[i] += wp[i] * m_minus + wn[i] * m_plus;
+      }
+      return;
+    }
+    for (int j = 0; j < k; ++j) {
+      const int position = o * s - pad + j * d;
+      if (position < 0 || position >= lin) continue;
+      float* a = in.positive.data() + (static_cast<long>(n) * lin + position) * cin;
+      if (!out.split) {
+        const float* filter = weight_t_.col(c).data() + j * cin;
+        for (int i = 0; i < cin; ++i) a[i] += filter[i] * m_plus;
         continue;
-      for (int c = 0; c < cout; ++c) {
-        const long element = column + c;
-        const float m_plus = out.positive.data()[element];
-        const float m_minus = out.split ? out.negative.data()[element] : m_plus;
-        if (m_plus == 0.0f && m_minus == 0.0f) continue;
-        const int first = o * s - pad;
-        if (d == 1 && first >= 0 && first + k <= lin) {
-          // Whole window inside: one contiguous run of K*Cin inputs.
-          const long offset = (static_cast<long>(n) * lin + first) * cin;
-          float* a = in.positive.data() + offset;
-          if (!out.split) {
-            const float* filter = weight_t_.col(c).data();
-            for (int i = 0; i < k * cin; ++i) a[i] += filter[i] * m_plus;
-            continue;
-          }
-          float* b = when_negative.data() + offset;
-          const float* wp = weight_positive_t_.col(c).data();
-          const float* wn = weight_negative_t_.col(c).data();
-          for (int i = 0; i < k * cin; ++i) {
-            a[i] += wp[i] * m_plus + wn[i] * m_minus;
-            b[i] += wp[i] * m_minus + wn[i] * m_plus;
-          }
-          continue;
-        }
-        for (int j = 0; j < k; ++j) {
-          const int position = o * s - pad + j * d;
-          if (position < 0 || position >= lin) continue;
-          float* a = in.positive.data() + (static_cast<long>(n) * lin + position) * cin;
-          if (!out.split) {
-            const float* filter = weight_t_.col(c).data() + j * cin;
-            for (int i = 0; i < cin; ++i) a[i] += filter[i] * m_plus;
-            continue;
-          }
-          // Linear rule: W⁺ᵀM⁺ + W⁻ᵀM⁻ for Δx > 0 and W⁺ᵀM⁻ + W⁻ᵀM⁺ for Δx < 0.
-          float* b = when_negative.data() + (static_cast<long>(n) * lin + position) * cin;
-          const float* wp = weight_positive_t_.col(c).data() + j * cin;
-          const float* wn = weight_negative_t_.col(c).data() + j * cin;
-          for (int i = 0; i < cin; ++i) {
-            a[i] += wp[i] * m_plus + wn[i] * m_minus;
-            b[i] += wp[i] * m_minus + wn[i] * m_plus;
-          }
-        }
+      }
+      // Linear rule: W⁺ᵀM⁺ + W⁻ᵀM⁻ for Δx > 0 and W⁺ᵀM⁻ + W⁻ᵀM⁺ for Δx < 0.
+      float* b = when_negative.data() + (static_cast<long>(n) * lin + position) * cin;
+      const float* wp = weight_positive_t_.col(c).data() + j * cin;
+      const float* wn = weight_negative_t_.col(c).data() + j * cin;
+      for (int i = 0; i < cin; ++i) {
+        a[i] += wp[i] * m_plus + wn[i] * m_minus;
+        b[i] += wp[i] * m_minus + wn[i] * m_plus;
       }
     }
+  };
+  if (out.sparse) {
+    // The listed elements of each task block, in the same (ascending)
+    // order as the scan below visits the non-zero ones: the same sums.
+    const long listed_count = static_cast<long>(out.active.size());
+    const long per_sequence = static_cast<long>(cout) * lout;
+    for (int t = 0; t < tasks; ++t) {
+      int n = 0;
+      for (long i = 0; i < listed_count; ++i) {
+        const float m_plus = out.positive(i, t);
+        const float m_minus = out.split ? out.negative(i, t) : m_plus;
+        if (m_plus == 0.0f && m_minus == 0.0f) continue;
+        // The list ascends: the sequence only moves forward.
+        while (out.active[i] >= (n + 1) * per_sequence) ++n;
+        const int offset = static_cast<int>(out.active[i] - n * per_sequence);
+        const int o = offset / cout;
+        credit(t * count + n, o, offset - o * cout, m_plus, m_minus);
+      }
+    }
+  } else {
+    for (int n = 0; n < sequences; ++n)
+      for (int o = 0; o < lout; ++o) {
+        const long column = (static_cast<long>(n) * lout + o) * cout;
+        if (!any_nonzero(out.positive.data() + column, cout) &&
+            !(out.split && any_nonzero(out.negative.data() + column, cout)))
+          continue;
+        for (int c = 0; c < cout; ++c) {
+          const long element = column + c;
+          const float m_plus = out.positive.data()[element];
+          const float m_minus = out.split ? out.negative.data()[element] : m_plus;
+          if (m_plus == 0.0f && m_minus == 0.0f) continue;
+          credit(n, o, c, m_plus, m_minus);
+        }
+      }
+  }
   if (out.split) select_by_delta_sign(delta, in.positive, when_negative, tasks);
 }
 

@@ -68,8 +68,8 @@ void Dense::forward_impl(const Matrix& input, Matrix& output, int) const {
   output.colwise() += bias_;
 }
 
-void Dense::split_delta(const Matrix& input_delta, const Matrix*, int, Matrix& delta_plus, Matrix& delta_minus,
-                        int) const {
+void Dense::split_delta(const Matrix& input_delta, const Multipliers* needed, int, Matrix& delta_plus,
+                        Matrix& delta_minus, int) const {
   // [Δz⁺; Δz⁻] = [[W⁺, W⁻], [W⁻, W⁺]] · [Δx⁺; Δx⁻] (design §4), one GEMM.
   const long in = input_delta.rows(), out = weight_.rows();
   thread_local Matrix parts, split;
@@ -79,6 +79,14 @@ void Dense::split_delta(const Matrix& input_delta, const Matrix*, int, Matrix& d
   split.noalias() = split_weight_ * parts;
   delta_plus = split.topRows(out);
   delta_minus = split.bottomRows(out);
+  if (needed && needed->sparse) {
+    // Compact, as the elementwise rule then reads them (Layer::split_delta).
+    thread_local Matrix full;
+    std::swap(full, delta_plus);
+    gather_listed(full, needed->active, delta_plus);
+    std::swap(full, delta_minus);
+    gather_listed(full, needed->active, delta_minus);
+  }
 }
 
 void Dense::backward_impl(const LayerTrace& trace, NonlinearRule, const Multipliers& out,

@@ -1,8 +1,52 @@
 #include "deeplift/layers/layer.hpp"
 
+#include <utility>
+
 #include "deeplift/errors.hpp"
 
 namespace deeplift {
+
+namespace {
+
+// `target` = zero except at the listed elements of each task block, which
+// get the compact [active.size(), tasks] `values`.
+void scatter_listed(const Matrix& values, const std::vector<long>& active, Shape shape, int count, int tasks,
+                    Matrix& target) {
+  const long block = shape.size() * count;
+  target.setZero(shape.channels, static_cast<long>(shape.length) * count * tasks);
+  for (int t = 0; t < tasks; ++t)
+    for (size_t i = 0; i < active.size(); ++i) target.data()[t * block + active[i]] = values(static_cast<long>(i), t);
+}
+
+}  // namespace
+
+void densified(const Multipliers& multipliers, Shape shape, int count, int tasks, Multipliers& dense) {
+  dense.split = multipliers.split;
+  dense.sparse = false;
+  dense.active.clear();
+  if (!multipliers.sparse) {
+    dense.positive = multipliers.positive;
+    if (multipliers.split) dense.negative = multipliers.negative;
+    return;
+  }
+  scatter_listed(multipliers.positive, multipliers.active, shape, count, tasks, dense.positive);
+  if (multipliers.split) scatter_listed(multipliers.negative, multipliers.active, shape, count, tasks, dense.negative);
+}
+
+void gather_listed(const Matrix& full, const std::vector<long>& active, Matrix& compact) {
+  compact.resize(static_cast<long>(active.size()), 1);
+  for (size_t i = 0; i < active.size(); ++i) compact.data()[i] = full.data()[active[i]];
+}
+
+void make_dense(Multipliers& multipliers, Shape shape, int count, int tasks) {
+  if (!multipliers.sparse) return;
+  thread_local Multipliers dense;
+  densified(multipliers, shape, count, tasks, dense);
+  std::swap(multipliers.positive, dense.positive);
+  std::swap(multipliers.negative, dense.negative);
+  multipliers.sparse = false;
+  multipliers.active.clear();
+}
 
 Layer::Layer(std::string type, std::string name, Shape input_shape, Shape output_shape)
     : type_(std::move(type)), name_(std::move(name)), input_shape_(input_shape), output_shape_(output_shape) {}
@@ -19,13 +63,26 @@ void Layer::forward(const Matrix& input, Matrix& output, int count) const {
 void Layer::backward(const LayerTrace& trace, NonlinearRule rule, const Multipliers& output_multipliers,
                      Multipliers& input_multipliers) const {
   const long width = static_cast<long>(output_shape_.length) * trace.count * trace.tasks;
-  if (output_multipliers.positive.rows() != output_shape_.channels || output_multipliers.positive.cols() != width)
-    throw Error("layer " + name_ + " (" + type_ + "): multipliers have the wrong shape");
+  const Matrix& m = output_multipliers.positive;
+  const bool shape_ok = output_multipliers.sparse
+                            ? m.rows() == static_cast<long>(output_multipliers.active.size()) && m.cols() == trace.tasks
+                            : m.rows() == output_shape_.channels && m.cols() == width;
+  if (!shape_ok) throw Error("layer " + name_ + " (" + type_ + "): multipliers have the wrong shape");
   input_multipliers.split = false;
-  backward_impl(trace, rule, output_multipliers, input_multipliers);
+  input_multipliers.sparse = false;
+  input_multipliers.active.clear();
+  if (output_multipliers.sparse && !accepts_sparse_multipliers()) {
+    thread_local Multipliers dense;
+    densified(output_multipliers, output_shape_, trace.count, trace.tasks, dense);
+    backward_impl(trace, rule, dense, input_multipliers);
+  } else {
+    backward_impl(trace, rule, output_multipliers, input_multipliers);
+  }
+  if (input_multipliers.sparse && !trace.sparse_input_multipliers)
+    make_dense(input_multipliers, input_shape_, trace.count, trace.tasks);
 }
 
-void Layer::split_delta(const Matrix&, const Matrix*, int, Matrix&, Matrix&, int) const {
+void Layer::split_delta(const Matrix&, const Multipliers*, int, Matrix&, Matrix&, int) const {
   throw Error("layer " + name_ + " (" + type_ + ") has no weights to split its delta by");
 }
 

@@ -15,6 +15,7 @@ DeepLiftScorer::DeepLiftScorer(const Model& model, Method method, std::vector<in
     if (layers[i]->is_elementwise()) rules_[i] = rule_for(method, i ? layers[i - 1].get() : nullptr);
   delta_plus_.resize(layers.size() + 1);
   delta_minus_.resize(layers.size() + 1);
+  multipliers_.resize(layers.size() + 1);
 }
 
 void DeepLiftScorer::set_shared_reference(const Matrix& reference) {
@@ -32,45 +33,52 @@ void DeepLiftScorer::score(const Matrix& input, int count, BatchScores& out) {
     shared_replicated_count_ = count;
   }
   model_.forward(input, count, activations_);
-  backward(count, out);
+  backward(count, true, out);
 }
 
 void DeepLiftScorer::score(const Matrix& input, const Matrix& references, int count, BatchScores& out) {
   model_.forward(input, count, activations_);
   model_.forward(references, count, ref_activations_);
   shared_replicated_count_ = -1;
-  backward(count, out);
+  backward(count, false, out);
 }
 
-void DeepLiftScorer::backward(int count, BatchScores& out) {
+void DeepLiftScorer::backward(int count, bool shared_reference, BatchScores& out) {
   const auto& layers = model_.layers();
   const int tasks = static_cast<int>(tasks_.size());
   const int all_tasks = model_.task_count();
   out.logits = activations_.back();
   out.ref_logits = ref_activations_.back();
   // The target of task t is its pre-activation logit: multiplier 1 on that
-  // output neuron, 0 on the others.
-  Multipliers current, next;
-  current.positive.setZero(all_tasks, static_cast<long>(count) * tasks);
-  for (int t = 0; t < tasks; ++t)
-    current.positive.block(tasks_[t], static_cast<long>(t) * count, 1, count).setOnes();
+  // output neuron, 0 on the others. multipliers_[i] are those of layer i's
+  // input; each boundary keeps its matrices from batch to batch.
+  Multipliers& top = multipliers_.back();
+  top.positive.setZero(all_tasks, static_cast<long>(count) * tasks);
+  top.split = top.sparse = false;
+  for (int t = 0; t < tasks; ++t) top.positive.block(tasks_[t], static_cast<long>(t) * count, 1, count).setOnes();
 
   for (size_t i = layers.size(); i-- > 0;) {
     const Layer& layer = *layers[i];
+    const Multipliers& current = multipliers_[i + 1];
     const bool reveal_cancel = layer.is_elementwise() && rules_[i] == NonlinearRule::RevealCancel;
     if (reveal_cancel) {
       // Δz⁺/Δz⁻ of this layer's input, split by the conv/dense layer before it.
       const Matrix delta = activations_[i - 1] - ref_activations_[i - 1];
-      layers[i - 1]->split_delta(delta, &current.positive, tasks, delta_plus_[i], delta_minus_[i], count);
+      layers[i - 1]->split_delta(delta, &current, tasks, delta_plus_[i], delta_minus_[i], count);
     }
     LayerTrace trace{activations_[i], ref_activations_[i], activations_[i + 1], ref_activations_[i + 1],
                      reveal_cancel ? &delta_plus_[i] : nullptr, reveal_cancel ? &delta_minus_[i] : nullptr,
                      count, tasks};
-    layer.backward(trace, rules_[i], current, next);
-    std::swap(current, next);
+    // Multipliers between layers may travel in the sparse form (behind a max
+    // pool); the input's must be dense.
+    trace.sparse_input_multipliers = i > 0;
+    trace.shared_reference = shared_reference;
+    layer.backward(trace, rules_[i], current, multipliers_[i]);
   }
-  if (current.split) throw Error("DeepLiftScorer: the input received split multipliers");
-  out.multipliers = std::move(current.positive);
+  Multipliers& input = multipliers_.front();
+  if (input.split) throw Error("DeepLiftScorer: the input received split multipliers");
+  // Swapped out: the caller's previous matrix becomes the next batch's workspace.
+  std::swap(out.multipliers, input.positive);
 }
 
 void contribution_scores(const Matrix& multipliers, const Matrix& input, const Matrix& references, int length,

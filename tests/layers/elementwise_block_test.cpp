@@ -1,8 +1,8 @@
 // The whole-block forward kernels (ElementwiseLayer::activate/derivative,
-// vectorised for ReLU and PReLU) and the linear rule's sign select give bit
-// for bit what the scalar per-element expressions give, including at the
-// kink (±0), for NaN and ±inf, and on blocks whose size is not a multiple of
-// the SIMD width.
+// vectorised for ReLU and PReLU), the linear rule's sign select and
+// RevealCancel's ratios give bit for bit what the scalar per-element
+// expressions give, including at the kink (±0), for NaN and ±inf, and on
+// blocks whose size is not a multiple of the SIMD width.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -63,6 +63,23 @@ TEST(ElementwiseBlocks, ReluMatchesScalar) {
   expect_blocks_match_scalar(relu, awkward_values(kChannels, kLength * kCount, rng));
 }
 
+TEST(ElementwiseBlocks, ReluSecantsMatchScalar) {
+  std::mt19937 rng(5);
+  const Relu relu("act", Shape{kChannels, kLength});
+  const Matrix z = awkward_values(kChannels, kLength * kCount, rng);
+  Matrix z_ref = awkward_values(kChannels, kLength * kCount, rng);
+  z_ref.col(2) = z.col(2);  // z == z0 on both sides of the kink
+  std::vector<float> secant(z.size());
+  relu.secants_at(z.data(), z_ref.data(), nullptr, secant.data(), z.size());
+  for (long i = 0; i < z.size(); ++i) {
+    const float a = z.data()[i], b = z_ref.data()[i];
+    const float y = a > 0.0f ? a : 0.0f, y_ref = b > 0.0f ? b : 0.0f;
+    const float expected = (a > 0.0f) == (b > 0.0f) ? (a > 0.0f ? 1.0f : 0.0f) : (y - y_ref) / (a - b);
+    EXPECT_TRUE(same_bits(secant[i], expected) || (std::isnan(secant[i]) && std::isnan(expected)))
+        << "secant at " << i << ": " << secant[i] << " vs " << expected;
+  }
+}
+
 TEST(ElementwiseBlocks, PreluMatchesScalarForEverySlopeShape) {
   std::mt19937 rng(2);
   const Matrix z = awkward_values(kChannels, kLength * kCount, rng);
@@ -93,6 +110,51 @@ TEST(LinearRule, SelectByDeltaSignMatchesScalar) {
       EXPECT_TRUE(same_bits(got, expected) || (std::isnan(got) && std::isnan(expected)))
           << "task " << t << " element " << i << ": " << got << " vs " << expected;
     }
+}
+
+// RevealCancel (design §4, paper eq. 9-12) on a single task, against the
+// rule written out per element in float, in the same operation order.
+TEST(ElementwiseBlocks, RevealCancelRatiosMatchScalar) {
+  std::mt19937 rng(4);
+  const Prelu prelu("act", Shape{kChannels, kLength}, Prelu::Sharing::PerPosition,
+                    Matrix::Random(kChannels, kLength).cwiseAbs() * 0.5f);
+  const long size = static_cast<long>(kChannels) * kLength * kCount;
+  std::normal_distribution<float> normal;
+  Matrix z(kChannels, kLength * kCount), z_ref(kChannels, kLength * kCount);
+  Matrix plus(kChannels, kLength * kCount), minus(kChannels, kLength * kCount);
+  for (long i = 0; i < size; ++i) {
+    z_ref.data()[i] = normal(rng);
+    // Exact zeros and parts below the 1e-7 guard among the ordinary ones.
+    plus.data()[i] = i % 7 == 0 ? 0.0f : i % 7 == 1 ? 3e-8f : std::abs(normal(rng));
+    minus.data()[i] = i % 5 == 0 ? 0.0f : i % 5 == 1 ? -3e-8f : -std::abs(normal(rng));
+    z.data()[i] = z_ref.data()[i] + plus.data()[i] + minus.data()[i];
+  }
+  Matrix y, y_ref;
+  prelu.activate(z, y, kCount);
+  prelu.activate(z_ref, y_ref, kCount);
+  Multipliers out, in;
+  out.positive = Matrix::Random(kChannels, kLength * kCount);
+  const LayerTrace trace{z, z_ref, y, y_ref, &plus, &minus, kCount, 1};
+  prelu.backward(trace, NonlinearRule::RevealCancel, out, in);
+  ASSERT_TRUE(in.split);
+  const long block = static_cast<long>(kChannels) * kLength;
+  for (long i = 0; i < size; ++i) {
+    const int position = static_cast<int>(i % block);
+    auto f = [&](float value) {
+      float result;
+      prelu.values_at(&value, &position, &result, 1);
+      return result;
+    };
+    const float z0 = z_ref.data()[i], dp = plus.data()[i], dm = minus.data()[i], y0 = y_ref.data()[i];
+    const float y_plus = f(z0 + dp), y_minus = f(z0 + dm), y_both = f(z0 + dm + dp);
+    const float dy_plus = 0.5f * ((y_plus - y0) + (y_both - y_minus));
+    const float dy_minus = 0.5f * ((y_minus - y0) + (y_both - y_plus));
+    const float m = out.positive.data()[i];
+    const float expected_plus = m * (dy_plus / std::max(dp, 1e-7f));
+    const float expected_minus = m * (dy_minus / std::min(dm, -1e-7f));
+    EXPECT_TRUE(same_bits(in.positive.data()[i], expected_plus)) << "M+ at " << i;
+    EXPECT_TRUE(same_bits(in.negative.data()[i], expected_minus)) << "M- at " << i;
+  }
 }
 
 }  // namespace

@@ -31,7 +31,8 @@ class Conv1d : public Layer {
   static std::unique_ptr<Layer> create(const LayerConfig& config);
 
   bool has_weights() const override { return true; }
-  void split_delta(const Matrix& input_delta, const Matrix* needed, int tasks, Matrix& delta_plus,
+  bool accepts_sparse_multipliers() const override { return true; }
+  void split_delta(const Matrix& input_delta, const Multipliers* needed, int tasks, Matrix& delta_plus,
                    Matrix& delta_minus, int count) const override;
 
   // Training: weight [Cout, K*Cin] (the layout above) and bias [Cout].
@@ -66,6 +67,8 @@ class Conv1d : public Layer {
   // window per channel): below this density the backward pass and the
   // RevealCancel split work element by element on the non-zero entries
   // instead of as dense GEMMs. Same arithmetic, different summation order.
+  // Sparse output multipliers (Multipliers) give the elements as a list;
+  // otherwise they are found by scanning.
   static constexpr double kSparseDensity = 0.08;
 
   void sparse_backward(const Matrix& delta, const Multipliers& out, int count, int tasks, Multipliers& in) const;

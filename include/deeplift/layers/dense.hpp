@@ -15,7 +15,7 @@ class Dense : public Layer {
   static std::unique_ptr<Layer> create(const LayerConfig& config);
 
   bool has_weights() const override { return true; }
-  void split_delta(const Matrix& input_delta, const Matrix* needed, int tasks, Matrix& delta_plus,
+  void split_delta(const Matrix& input_delta, const Multipliers* needed, int tasks, Matrix& delta_plus,
                    Matrix& delta_minus, int count) const override;
 
   // For softmax outputs: subtract the mean over outputs of the weights and

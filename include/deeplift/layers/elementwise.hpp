@@ -9,6 +9,7 @@ namespace deeplift {
 class ElementwiseLayer : public Layer {
  public:
   bool is_elementwise() const override { return true; }
+  bool accepts_sparse_multipliers() const override { return true; }
 
   // y[i] = f(z[i]) for n elements; index[i] is element i's flat position in
   // one sequence's column-major [C, L] block (PReLU's slopes depend on it).

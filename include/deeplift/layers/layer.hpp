@@ -29,11 +29,33 @@ enum class NonlinearRule {
 // produce separate multipliers for the positive and negative parts of their
 // input's Δ (M⁺, M⁻); everywhere else the two are equal and only `positive`
 // is filled.
+//
+// Sparse form (docs/decisions.md): behind a max pool with disjoint windows
+// each window sends its multiplier to one position per channel, so almost
+// every entry of the dense [C, L·count·tasks] matrices would be 0. When
+// `sparse` is set, `active` lists element indices into one task block
+// [C, L·count] (ascending, unique, the same list for every task), and
+// `positive` and (if split) `negative` are compact [active.size(), tasks]:
+// entry (i, t) is task t's multiplier at element active[i]. Every element
+// not listed has multiplier 0 for every task. Readers go through the list
+// instead of scanning, and nothing is zeroed or scattered over megabytes.
+// Only layers that accept_sparse_multipliers() are given this form
+// (Layer::backward densifies for the others), and a layer produces it only
+// when its LayerTrace allows (sparse_input_multipliers).
 struct Multipliers {
   Matrix positive;
   Matrix negative;
   bool split = false;
+  bool sparse = false;
+  std::vector<long> active;  // when sparse: the listed elements of one task block
 };
+
+// The dense form of multipliers of `count` sequences of `shape` for `tasks`
+// tasks, in place or into `dense` (a copy when already dense).
+void make_dense(Multipliers& multipliers, Shape shape, int count, int tasks);
+void densified(const Multipliers& multipliers, Shape shape, int count, int tasks, Multipliers& dense);
+// compact[i] = full.data()[active[i]]: the listed elements of one block.
+void gather_listed(const Matrix& full, const std::vector<long>& active, Matrix& compact);
 
 // What the forward passes of the input and the reference batch leave for one
 // layer's backward step.
@@ -43,11 +65,20 @@ struct LayerTrace {
   const Matrix& output;      // this layer's output, input sequences
   const Matrix& output_ref;  // this layer's output, references
   // Δz⁺ and Δz⁻ of this layer's input as split by the preceding conv/dense
-  // layer; set only for elementwise layers under RevealCancel.
+  // layer; set only for elementwise layers under RevealCancel. With sparse
+  // output multipliers they are compact, one row per listed element
+  // (Layer::split_delta).
   const Matrix* delta_plus = nullptr;
   const Matrix* delta_minus = nullptr;
   int count = 0;  // sequences in the batch
   int tasks = 0;  // targets whose multipliers travel together
+  // Every sequence has the same reference: input_ref and output_ref repeat
+  // one sequence's block, and readers may take the first one's values.
+  bool shared_reference = false;
+  // The caller accepts this layer's input multipliers in the sparse form
+  // (Multipliers). Only DeepLiftScorer sets it; training and tests that call
+  // backward() directly always get dense multipliers.
+  bool sparse_input_multipliers = false;
 };
 
 // One trainable tensor of a layer, seen in the layer's own storage order
@@ -74,7 +105,9 @@ class Layer {
   // Forward pass of `count` sequences; checks the input shape.
   void forward(const Matrix& input, Matrix& output, int count) const;
 
-  // Multipliers of this layer's input from those of its output.
+  // Multipliers of this layer's input from those of its output. Sparse
+  // output multipliers are densified first unless the layer accepts them;
+  // sparse input multipliers are densified unless the trace allows them.
   void backward(const LayerTrace& trace, NonlinearRule rule, const Multipliers& output_multipliers,
                 Multipliers& input_multipliers) const;
 
@@ -82,11 +115,15 @@ class Layer {
   virtual bool has_weights() const { return false; }
   // Δz⁺ = Σ max(w·Δx, 0) and Δz⁻ = Σ min(w·Δx, 0) per output, bias excluded.
   // `needed` (optional) holds the multipliers of `tasks` tasks that will be
-  // applied to this layer's outputs ([C, L*count*tasks]): outputs whose
-  // multiplier is 0 for every task need no split and may be left 0.
-  virtual void split_delta(const Matrix& input_delta, const Matrix* needed, int tasks, Matrix& delta_plus,
+  // applied to this layer's outputs ([C, L*count*tasks]; its `positive`):
+  // outputs whose multiplier is 0 for every task need no split and may be
+  // left 0. When `needed` is sparse, only its listed outputs are split, and
+  // delta_plus/delta_minus are compact [listed elements, 1] in list order.
+  virtual void split_delta(const Matrix& input_delta, const Multipliers* needed, int tasks, Matrix& delta_plus,
                            Matrix& delta_minus, int count) const;
   virtual bool is_elementwise() const { return false; }
+  // Whether backward_impl handles output multipliers in the sparse form.
+  virtual bool accepts_sparse_multipliers() const { return false; }
 
   // --- Training (training/). Layers without parameters keep the defaults. ---
   // Views of the trainable tensors, in a fixed order.

@@ -36,13 +36,15 @@ class DeepLiftScorer {
   void score(const Matrix& input, const Matrix& references, int count, BatchScores& out);
 
  private:
-  void backward(int count, BatchScores& out);
+  // `shared_reference`: ref_activations_ repeat the shared reference's.
+  void backward(int count, bool shared_reference, BatchScores& out);
 
   const Model& model_;
   std::vector<int> tasks_;
   std::vector<NonlinearRule> rules_;  // per layer (used by elementwise layers)
   std::vector<Matrix> activations_, ref_activations_;
   std::vector<Matrix> delta_plus_, delta_minus_;  // per layer boundary, when split
+  std::vector<Multipliers> multipliers_;          // per layer boundary: of layer i's input
   std::vector<Matrix> shared_ref_one_;            // shared reference, one sequence
   int shared_replicated_count_ = -1;
 };
