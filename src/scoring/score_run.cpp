@@ -4,11 +4,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <sstream>
+#include <thread>
 #include <tuple>
 #include <unordered_set>
 
@@ -82,8 +85,17 @@ struct WindowJob {
   size_t window;  // index into record->starts
 };
 
-// A run of windows read, scored and written together.
+// A run of windows read, scored and written together. Its slot in the ring
+// is reused: chunk s+3 is read into it once chunk s is written.
 struct Chunk {
+  // Which chunk may be scored and how far: (sequence << kBatchBits) | next
+  // batch to hand out, one atomic so that a thread can never take a batch
+  // of a chunk that has meanwhile been replaced. -1 until the first read.
+  static constexpr int kBatchBits = 24;
+  std::atomic<long> cursor{-1};
+  std::atomic<long> batches{0};
+  std::atomic<long> done_batches{0};
+  std::atomic<long> scored{-1};  // sequence of the chunk whose batches are all done
   std::vector<WindowJob> jobs;
   Matrix input;         // [4, L*windows] one-hot
   Matrix logits;        // [all tasks, windows]
@@ -117,6 +129,12 @@ class ScoreRun {
   void score_batch(Chunk& chunk, long batch, Worker& worker) const;
   void write_chunk(const Chunk& chunk);
   void show_progress();
+  // The parallel part: every thread scores batches; thread 0 also reads
+  // and writes chunks, ahead of and behind the scoring.
+  void pipeline();
+  bool do_io();
+  bool score_some(long& chunk_sequence, Worker& worker);
+  void fail(long chunk_sequence, int phase);
 
   const ScoreOptions& options_;
   std::ostream& log_;
@@ -145,6 +163,18 @@ class ScoreRun {
   bool input_left_ = true;
   bool progress_ = false;
   Clock::time_point last_progress_ = Clock::now();
+
+  // Pipeline state. Three chunks: one being written, one scored, one read
+  // ahead, so that no thread waits at a chunk boundary.
+  static constexpr int kRing = 3;
+  Chunk ring_[kRing];
+  long read_sequence_ = 0;             // next chunk to read (thread 0 only)
+  long write_sequence_ = 0;            // next chunk to write (thread 0 only)
+  std::atomic<long> chunks_total_{-1};  // known once the input is exhausted
+  std::atomic<bool> stop_{false};       // an error: every thread leaves
+  std::mutex failure_mutex_;
+  std::exception_ptr failure_;
+  long failure_position_ = -1;  // chunk * 3 + phase (read 0, score 1, write 2) of failure_
 };
 
 // Checks every option before touching any file.
@@ -394,54 +424,108 @@ void ScoreRun::show_progress() {
        << " windows/s   " << std::flush;
 }
 
-ScoreSummary ScoreRun::run() {
-  // Two chunks: while one is scored, the I/O thread writes the other
-  // (scored in the previous round) and then reads the next windows into it.
-  Chunk chunks[2];
-  read_chunk(chunks[0]);
-  int scoring = 0;
-  bool unwritten = false;  // chunks[1 - scoring] holds scores not yet written
-  while (chunks[scoring].size() > 0) {
-    Chunk& chunk = chunks[scoring];
-    Chunk& other = chunks[1 - scoring];
-    const long batches = (chunk.size() + batch_windows_ - 1) / batch_windows_;
-    std::exception_ptr write_failure, score_failure, read_failure;
-#pragma omp parallel num_threads(threads_)
-    {
-      // One thread does the I/O, then joins the batches still left.
-#pragma omp single nowait
-      {
-        try {
-          if (unwritten) write_chunk(other);
-        } catch (...) {
-          write_failure = std::current_exception();
-        }
-        try {
-          if (!write_failure) read_chunk(other);
-        } catch (...) {
-          read_failure = std::current_exception();
-        }
-      }
-#pragma omp for schedule(dynamic) nowait
-      for (long b = 0; b < batches; ++b) {
-        try {
-          // Per batch, so that Ctrl-C stops a slow method (ism) within seconds.
-          check_interrupt();
-          score_batch(chunk, b, workers_[omp_get_thread_num()]);
-        } catch (...) {
-#pragma omp critical
-          if (!score_failure) score_failure = std::current_exception();
-        }
-      }
-    }
-    // Report the error of the earliest input first, as a serial run would.
-    for (const auto& failure : {write_failure, score_failure, read_failure})
-      if (failure) std::rethrow_exception(failure);
-    scoring = 1 - scoring;
-    unwritten = true;
+// Records the current exception unless one from earlier input is already
+// recorded: the run reports what a serial run would have met first.
+void ScoreRun::fail(long chunk_sequence, int phase) {
+  const long position = chunk_sequence * 3 + phase;
+  std::lock_guard<std::mutex> lock(failure_mutex_);
+  if (!failure_ || position < failure_position_) {
+    failure_ = std::current_exception();
+    failure_position_ = position;
   }
-  if (unwritten) write_chunk(chunks[1 - scoring]);
+  stop_ = true;
+}
 
+// Thread 0's I/O step: write the oldest chunk once scored, else read into a
+// free slot. Returns false when there was nothing to do.
+bool ScoreRun::do_io() {
+  Chunk& oldest = ring_[write_sequence_ % kRing];
+  if (oldest.scored.load(std::memory_order_acquire) == write_sequence_) {
+    try {
+      write_chunk(oldest);
+    } catch (...) {
+      fail(write_sequence_, 2);
+      return true;
+    }
+    ++write_sequence_;
+    return true;
+  }
+  if (chunks_total_.load(std::memory_order_relaxed) >= 0 || read_sequence_ - write_sequence_ >= kRing) return false;
+  Chunk& next = ring_[read_sequence_ % kRing];  // its previous chunk is written
+  try {
+    read_chunk(next);
+  } catch (...) {
+    fail(read_sequence_, 0);
+    return true;
+  }
+  if (next.size() == 0) {
+    chunks_total_.store(read_sequence_, std::memory_order_release);
+    return true;
+  }
+  next.batches.store((next.size() + batch_windows_ - 1) / batch_windows_, std::memory_order_relaxed);
+  next.done_batches.store(0, std::memory_order_relaxed);
+  next.cursor.store(read_sequence_ << Chunk::kBatchBits, std::memory_order_release);
+  ++read_sequence_;
+  return true;
+}
+
+// Scores one batch of chunk `chunk_sequence`, moving on to the next chunk
+// once this one has no batch left. Returns false when there was nothing to
+// do: the chunk is not read yet, or the input is done.
+bool ScoreRun::score_some(long& chunk_sequence, Worker& worker) {
+  const long total = chunks_total_.load(std::memory_order_acquire);
+  if (total >= 0 && chunk_sequence >= total) return false;
+  Chunk& chunk = ring_[chunk_sequence % kRing];
+  long cursor = chunk.cursor.load(std::memory_order_acquire);
+  long batch = 0;
+  while (true) {
+    const long sequence = cursor < 0 ? -1 : cursor >> Chunk::kBatchBits;
+    if (sequence < chunk_sequence) return false;  // not read yet
+    batch = cursor & ((1L << Chunk::kBatchBits) - 1);
+    if (sequence > chunk_sequence || batch >= chunk.batches.load(std::memory_order_relaxed)) {
+      ++chunk_sequence;  // every batch of it is taken
+      return true;
+    }
+    if (chunk.cursor.compare_exchange_weak(cursor, cursor + 1, std::memory_order_acq_rel)) break;
+  }
+  try {
+    // Per batch, so that Ctrl-C stops a slow method (ism) within seconds.
+    check_interrupt();
+    score_batch(chunk, batch, worker);
+  } catch (...) {
+    fail(chunk_sequence, 1);
+    return true;
+  }
+  if (chunk.done_batches.fetch_add(1, std::memory_order_acq_rel) + 1 == chunk.batches.load(std::memory_order_relaxed))
+    chunk.scored.store(chunk_sequence, std::memory_order_release);
+  return true;
+}
+
+void ScoreRun::pipeline() {
+#pragma omp parallel num_threads(threads_)
+  {
+    const int thread = omp_get_thread_num();
+    Worker& worker = workers_[thread];
+    long chunk_sequence = 0;  // the chunk this thread takes batches from
+    while (!stop_.load(std::memory_order_relaxed)) {
+      if (thread == 0) {
+        if (do_io()) continue;
+        const long total = chunks_total_.load(std::memory_order_acquire);
+        if (total >= 0 && write_sequence_ == total) break;  // everything written
+      }
+      if (score_some(chunk_sequence, worker)) continue;
+      if (thread != 0) {
+        const long total = chunks_total_.load(std::memory_order_acquire);
+        if (total >= 0 && chunk_sequence >= total) break;  // nothing left to score
+      }
+      std::this_thread::yield();  // waiting for thread 0 to read or for others to finish
+    }
+  }
+  if (failure_) std::rethrow_exception(failure_);
+}
+
+ScoreSummary ScoreRun::run() {
+  pipeline();
   if (summary_.records == 0 && shard_count_ == 1) throw InputError("'" + input_path_ + "': no sequences to score");
   outputs_->commit();
   summary_.seconds = std::chrono::duration<double>(Clock::now() - started_).count();
