@@ -115,10 +115,14 @@ struct Worker {
 };
 
 // One score-seqs run. Reading (parse, check, one-hot encode) and writing
-// run on one thread while the others score, so that both overlap with
-// scoring: chunk i is scored while chunk i-1 is written and chunk i+1 read
-// (docs/performance.md). Records and outputs are only touched by that I/O
-// thread; scoring threads read a record's immutable name, sequence and starts.
+// are done by thread 0 between its own batches, so they overlap with the
+// scoring on the other threads: while chunk i is scored, chunk i-1 is
+// written and chunk i+1 read. There is no barrier between chunks: a thread
+// that finds no batch left in chunk i goes on to chunk i+1 (with barriers,
+// half a batch per chunk and thread was lost waiting; docs/performance.md).
+// Records and outputs are only touched by thread 0; scoring threads read a
+// record's immutable name, sequence and starts. Batches are the same
+// whatever the thread count, so results are too (tests/cli/test_determinism.py).
 class ScoreRun {
  public:
   ScoreRun(const ScoreOptions& options, std::ostream& log);
