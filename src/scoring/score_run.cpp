@@ -392,6 +392,7 @@ void ScoreRun::score_batch(Chunk& chunk, long batch, Worker& worker) const {
 // Writes a scored chunk in input order; a record is done when its last window is written.
 void ScoreRun::write_chunk(const Chunk& chunk) {
   const bool has_ref = has_reference_;
+  const bool tracks = formats_.bedgraph || formats_.bigwig;
   for (long w = 0; w < chunk.size(); ++w) {
     OpenRecord& current = *chunk.jobs[w].record;
     const long start = current.starts[chunk.jobs[w].window];
@@ -402,9 +403,10 @@ void ScoreRun::write_chunk(const Chunk& chunk) {
                          has_ref ? chunk.ref_logits.col(w).data() : nullptr, chunk.scores.col(w * task_count_).data(),
                          want_hypothetical_ ? chunk.hypothetical.data() + w * task_count_ * 4 * length_ : nullptr);
     averaging_ = &current;
-    average_->add(start, chunk.scores.col(w * task_count_).data(), length_);
+    // Per-base averages only feed the bedGraph/bigWig tracks.
+    if (tracks) average_->add(start, chunk.scores.col(w * task_count_).data(), length_);
     if (++current.written == current.starts.size()) {
-      average_->finish(static_cast<long>(current.sequence.size()));
+      if (tracks) average_->finish(static_cast<long>(current.sequence.size()));
       summary_.bases += current.real_length;
       ++summary_.records;
       open_.pop_front();  // records finish in order
