@@ -105,17 +105,22 @@ void ScoreOutputs::commit() {
   // where a failure or an interrupt stops with nothing published), then all
   // are renamed into place, which takes microseconds. A run killed in the
   // first phase leaves no output at all.
-  // The files are independent (one bedGraph/bigWig per task, each archive,
-  // the predictions), so they are finished side by side: formatting a
-  // genome's bedGraph lines is CPU-bound.
+  // The track files are independent, so they are finished side by side:
+  // formatting a genome's bedGraph lines is CPU-bound. The npz archives are
+  // finished one after another by one job: libzip is not safe to use from
+  // two threads at once even on different archives (seen here as a
+  // spurious "Read-only archive" error).
   std::vector<std::function<void()>> finishing;
   for (auto& track : tracks_) finishing.push_back([&track] { track->finish(); });
-  if (ohe_) finishing.push_back([this] { ohe_->finish(); });
-  for (size_t t = 0; t < contrib_.size(); ++t) {
-    finishing.push_back([this, t] { contrib_[t]->finish(); });
-    finishing.push_back([this, t] { hyp_[t]->finish(); });
-  }
-  if (predictions_) finishing.push_back([this] { predictions_->finish(); });
+  finishing.push_back([this] {
+    if (ohe_) ohe_->finish();
+    for (size_t t = 0; t < contrib_.size(); ++t) {
+      check_interrupt();
+      contrib_[t]->finish();
+      hyp_[t]->finish();
+    }
+    if (predictions_) predictions_->finish();
+  });
   std::vector<std::exception_ptr> failures(finishing.size());
   const long jobs = static_cast<long>(finishing.size());
 #pragma omp parallel for schedule(dynamic) num_threads(std::max(1, config_.threads))
