@@ -12,7 +12,6 @@
 #include <mutex>
 #include <sstream>
 #include <thread>
-#include <tuple>
 #include <unordered_set>
 
 #include "deeplift/errors.hpp"
@@ -57,8 +56,14 @@ std::vector<int> parse_tasks(const std::string& list, const Model& model) {
   return indices;
 }
 
-// "K/N" → (K-1, N); empty → (0, 1).
-std::pair<long, long> parse_shard(const std::string& text) {
+// Records index, index + count, index + 2·count, … of the input.
+struct Shard {
+  long index = 0;
+  long count = 1;
+};
+
+// "K/N" → {K-1, N}; empty → {0, 1}.
+Shard parse_shard(const std::string& text) {
   if (text.empty()) return {0, 1};
   long k = 0, n = 0;
   char slash = 0, extra = 0;
@@ -146,7 +151,7 @@ class ScoreRun {
   Method method_;
   ReferenceSpec reference_;
   OutputFormats formats_;
-  long shard_index_ = 0, shard_count_ = 1;
+  Shard shard_;
   Model model_;
   std::vector<int> tasks_;
   int length_ = 0, stride_ = 0, task_count_ = 0, per_window_ = 1, threads_ = 1, batch_windows_ = 1;
@@ -181,12 +186,9 @@ class ScoreRun {
   long failure_position_ = -1;  // chunk * 3 + phase (read 0, score 1, write 2) of failure_
 };
 
-// Checks every option before touching any file.
+// Checks the options the members before the model do not parse, then loads
+// the model: every option is checked before any file is touched.
 Model checked_model(const ScoreOptions& options) {
-  parse_method(options.method);
-  ReferenceSpec::parse(options.reference);
-  OutputFormats::parse(options.formats);
-  parse_shard(options.shard);
   if (options.threads < 0) throw UsageError("--threads must be >= 1 (or 0 for every core)");
   if (options.batch_size < 1) throw UsageError("--batch-size must be >= 1");
   if (options.ig_steps < 1) throw UsageError("--ig-steps must be >= 1");
@@ -212,8 +214,8 @@ ScoreRun::ScoreRun(const ScoreOptions& options, std::ostream& log)
       method_(parse_method(options.method)),
       reference_(ReferenceSpec::parse(options.reference)),
       formats_(OutputFormats::parse(options.formats)),
+      shard_(parse_shard(options.shard)),
       model_(checked_model(options)) {
-  std::tie(shard_index_, shard_count_) = parse_shard(options.shard);
   tasks_ = parse_tasks(options.tasks, model_);
   length_ = model_.input_length();
   stride_ = options.stride > 0 ? options.stride : std::max(1, length_ / 2);
@@ -290,7 +292,7 @@ void ScoreRun::read_chunk(Chunk& chunk) {
       check_sequence(record_.sequence, input_path_, record_.name);
       if (!names_seen_.insert(record_.name).second)
         throw InputError("'" + input_path_ + "': duplicate record name '" + record_.name + "'");
-      if (record_index_ % shard_count_ != shard_index_) continue;
+      if (record_index_ % shard_.count != shard_.index) continue;
       auto pending = std::make_unique<OpenRecord>();
       pending->name = record_.name;
       pending->real_length = static_cast<long>(record_.sequence.size());
@@ -391,7 +393,6 @@ void ScoreRun::score_batch(Chunk& chunk, long batch, Worker& worker) const {
 
 // Writes a scored chunk in input order; a record is done when its last window is written.
 void ScoreRun::write_chunk(const Chunk& chunk) {
-  const bool has_ref = has_reference_;
   const bool tracks = formats_.bedgraph || formats_.bigwig;
   for (long w = 0; w < chunk.size(); ++w) {
     OpenRecord& current = *chunk.jobs[w].record;
@@ -400,7 +401,7 @@ void ScoreRun::write_chunk(const Chunk& chunk) {
                                  ? current.name + "/" + std::to_string(start) + "-" + std::to_string(start + length_)
                                  : current.name;
     outputs_->add_window(name, chunk.input.data() + w * 4 * length_, chunk.logits.col(w).data(),
-                         has_ref ? chunk.ref_logits.col(w).data() : nullptr, chunk.scores.col(w * task_count_).data(),
+                         has_reference_ ? chunk.ref_logits.col(w).data() : nullptr, chunk.scores.col(w * task_count_).data(),
                          want_hypothetical_ ? chunk.hypothetical.data() + w * task_count_ * 4 * length_ : nullptr);
     averaging_ = &current;
     // Per-base averages only feed the bedGraph/bigWig tracks.
@@ -423,7 +424,7 @@ void ScoreRun::show_progress() {
   const long total = source_->total();
   if (total > 0 && record_index_ > 0) {
     const double eta = seconds * (static_cast<double>(total) / (record_index_ + 1) - 1);
-    log_ << " of " << (total + shard_count_ - 1 - shard_index_) / shard_count_ << ", ETA " << static_cast<long>(eta)
+    log_ << " of " << (total + shard_.count - 1 - shard_.index) / shard_.count << ", ETA " << static_cast<long>(eta)
          << " s";
   }
   log_ << ", " << summary_.windows << " windows, " << static_cast<long>(summary_.windows / seconds)
@@ -532,7 +533,7 @@ void ScoreRun::pipeline() {
 
 ScoreSummary ScoreRun::run() {
   pipeline();
-  if (summary_.records == 0 && shard_count_ == 1) throw InputError("'" + input_path_ + "': no sequences to score");
+  if (summary_.records == 0 && shard_.count == 1) throw InputError("'" + input_path_ + "': no sequences to score");
   outputs_->commit();
   summary_.seconds = std::chrono::duration<double>(Clock::now() - started_).count();
   if (progress_) log_ << "\n";
