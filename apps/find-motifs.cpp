@@ -1,5 +1,5 @@
 // find-motifs: seqlets and motifs from score-seqs' per-base scores, each
-// motif matched against known motifs (design §1, issue 11).
+// motif matched against known motifs (docs/contributing.md, issue 11).
 #include <iostream>
 #include <sstream>
 

@@ -11,7 +11,7 @@ int main(int argc, char** argv) {
   deeplift::ScoreOptions options;  // holds every default
   po::options_description described("Options", 110, 55);
   described.add_options()
-      ("model,m", po::value(&options.model)->required(), "model file (.safetensors, design §2)")
+      ("model,m", po::value(&options.model)->required(), "model file (.safetensors, docs/model-format.md)")
       ("fasta,f", po::value(&options.fasta), "sequences to score (FASTA, plain/gzip/bgzip); or:")
       ("genome,g", po::value(&options.genome), "indexed genome FASTA (plain or bgzip; .fai/.gzi built if missing) …")
       ("bed,b", po::value(&options.bed), "… and the BED3+ regions of it to score")

@@ -1,4 +1,4 @@
-// train-model: train a model of a design §2 architecture on labelled DNA
+// train-model: train a model of a docs/model-format.md architecture on labelled DNA
 // sequences and write it as a model file score-seqs reads.
 #include <cstdio>
 #include <iostream>
@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
       ("fasta,f", po::value(&options.fasta)->required(), "sequences (FASTA), each of the architecture's input length")
       ("labels,l", po::value(&options.labels)->required(),
        "labels TSV: header 'name<TAB>task...[<TAB>split]', 0/1 per task, split train/valid/test")
-      ("arch,a", po::value(&options.arch)->required(), "architecture JSON (design §2); weights are initialised")
+      ("arch,a", po::value(&options.arch)->required(), "architecture JSON (docs/model-format.md); weights are initialised")
       ("out,o", po::value(&options.out)->required(), "model file to write; metrics go to OUT minus .safetensors + .metrics.json")
       ("epochs,e", po::value(&training.epochs)->required(), "maximum number of epochs")
       ("seed,s", po::value(&training.seed)->required(), "seed of initialisation and shuffling")

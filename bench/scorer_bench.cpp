@@ -1,5 +1,5 @@
 // Micro-benchmarks of the scoring kernels on a random paper-architecture
-// model (design §2 example), 3 tasks, gc:0.4 reference. Throughput is
+// model (docs/model-format.md example), 3 tasks, gc:0.4 reference. Throughput is
 // reported as sequences per second (items_per_second).
 #include <benchmark/benchmark.h>
 

@@ -1,10 +1,10 @@
 #!/usr/bin/python3
-"""Write a deeplift-cpp model file (design §2: safetensors, version 1).
+"""Write a deeplift-cpp model file (docs/model-format.md: safetensors, version 1).
 
 usage: write-model.py ARCH.json OUT.safetensors [--seed S] [--scale X]
                       [--weights W.npz] [--test-vectors [N]]
 
-ARCH.json is the architecture of design §2. A prelu layer may carry the
+ARCH.json is the architecture of docs/model-format.md. A prelu layer may carry the
 writer-only key "slope_shape": "shared" | "channel" | "position" (default
 shared) choosing a slope tensor of shape [1], [C] or [C, L]; the key is
 removed from the architecture stored in the file, where the tensor's shape
@@ -54,7 +54,7 @@ def _get_int(spec, key, where, default=None):
 
 
 def conv_output_length(length, kernel, stride, dilation, padding):
-    """Output length and (left, right) padding; design §2 (TensorFlow's 'same')."""
+    """Output length and (left, right) padding; docs/model-format.md (TensorFlow's 'same')."""
     span = (kernel - 1) * dilation + 1
     if padding == "valid":
         left = right = 0

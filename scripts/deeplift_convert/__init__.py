@@ -1,4 +1,4 @@
-"""Converters from PyTorch and ONNX to the deeplift-cpp model file (design §2).
+"""Converters from PyTorch and ONNX to the deeplift-cpp model file (docs/model-format.md).
 
 Used by scripts/convert-model. Each source (torch_source, onnx_source)
 turns a model into the same intermediate list of layer records; common.py

@@ -15,7 +15,7 @@ A source yields a list of records (dicts), in execution order:
 plus "what" (the source's name for it, for messages) and "tap" (a handle the
 source uses to read that layer's output: the logits of the last dense layer
 are taken there, before any output function). Arrays are float64 in the
-design §2 layout ([channels, length], flatten channel-major).
+docs/model-format.md layout ([channels, length], flatten channel-major).
 """
 import importlib.util
 import json
@@ -28,7 +28,7 @@ OUTPUT_KINDS = ("sigmoid", "softmax", "linear")
 
 
 class ConversionError(Exception):
-    """The model cannot be expressed in design §2 (or the options contradict it)."""
+    """The model cannot be expressed in docs/model-format.md (or the options contradict it)."""
 
 
 def _load_writer():
@@ -43,14 +43,14 @@ write_model = _load_writer()
 
 
 def same_padding(length, kernel, stride, dilation):
-    """(left, right) of design §2 'same' padding (TensorFlow's rule)."""
+    """(left, right) of docs/model-format.md 'same' padding (TensorFlow's rule)."""
     _, pads = write_model.conv_output_length(length, kernel, stride, dilation, "same")
     return pads
 
 
 def padding_name(pads, length, kernel, stride, dilation, what):
     """'valid' or 'same' for explicit (left, right) zero padding, or an error:
-    design §2 has only those two."""
+    docs/model-format.md has only those two."""
     pads = tuple(int(p) for p in pads)
     if pads == (0, 0):
         return "valid"
@@ -59,19 +59,19 @@ def padding_name(pads, length, kernel, stride, dilation, what):
         return "same"
     raise ConversionError(
         f"{what}: padding {pads[0]} left, {pads[1]} right on a length-{length} input is neither "
-        f"'valid' (0, 0) nor design §2 'same' ({same[0]}, {same[1]}) for kernel {kernel}, "
+        f"'valid' (0, 0) nor docs/model-format.md 'same' ({same[0]}, {same[1]}) for kernel {kernel}, "
         f"stride {stride}, dilation {dilation}")
 
 
 def pool_length(length, kernel, stride, ceil_mode, what):
     """Output length of a pooling layer without padding; ceil mode is
-    accepted only where it gives the same windows as floor mode (design §2)."""
+    accepted only where it gives the same windows as floor mode (docs/model-format.md)."""
     if length < kernel:
         raise ConversionError(f"{what}: input length {length} is shorter than the kernel {kernel}")
     floor = (length - kernel) // stride + 1
     if ceil_mode and -(-(length - kernel) // stride) + 1 != floor:
         raise ConversionError(f"{what}: ceil_mode adds a partial window on a length-{length} input; "
-                              "design §2 pooling is floor mode")
+                              "docs/model-format.md pooling is floor mode")
     return floor
 
 
@@ -87,7 +87,7 @@ def fold_affine(records):
         if prev is None or prev["type"] not in ("conv1d", "dense"):
             after = f"follows {prev['what']}" if prev else "is the first layer"
             raise ConversionError(f"{rec['what']} cannot be folded: it {after}, not a convolution "
-                                  "or dense layer (design §2 has no separate normalisation layer)")
+                                  "or dense layer (docs/model-format.md has no separate normalisation layer)")
         scale, shift = rec["scale"], rec["shift"]
         if scale.shape != prev["bias"].shape or shift.shape != prev["bias"].shape:
             raise ConversionError(f"{rec['what']}: {scale.size} channels, but {prev['what']} has "
@@ -104,7 +104,7 @@ def fold_affine(records):
 def output_function(records, requested):
     """(records without a trailing output function, output kind). A final
     Softmax, or a Sigmoid right after the last dense layer, is the model's
-    output function; the logits (design §4) are taken before it."""
+    output function; the logits (docs/scoring.md) are taken before it."""
     found = None
     if records and records[-1]["type"] == "softmax":
         found = "softmax"

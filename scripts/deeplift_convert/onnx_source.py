@@ -10,8 +10,8 @@ channels-last ([N, L, C], Keras via tf2onnx, which wraps each convolution in
 Transposes and may use 2-D convolutions over an extra unit axis). Each
 activation on the chain is tracked as a labelling of its axes after the batch
 axis: C (channels), L (positions), 1 (a unit axis) or F (flat features, with
-`perm` giving, for each ONNX position, its design §2 index c·L + l). The
-layers are emitted in design §2's own layout, so a Flatten of a channels-last
+`perm` giving, for each ONNX position, its docs/model-format.md index c·L + l). The
+layers are emitted in docs/model-format.md's own layout, so a Flatten of a channels-last
 tensor becomes a flatten plus a dense layer whose weight columns are
 permuted from l·C + c to c·L + l.
 """
@@ -34,7 +34,7 @@ class Data:
     def __init__(self, labels, C=1, L=1, F=0, perm=None, pad=None):
         self.labels = tuple(labels)
         self.C, self.L, self.F = C, L, F
-        self.perm = perm          # flat only: ONNX position → design §2 index
+        self.perm = perm          # flat only: ONNX position → docs/model-format.md index
         self.pad = pad            # (begin, end) of a Pad waiting for its Conv
 
     @property
@@ -56,7 +56,7 @@ class Data:
         return "[N, " + ", ".join(f"{l}={n}" if l != "1" else "1" for l, n in zip(self.labels, self.shape)) + "]"
 
     def canonical(self, array):
-        """A per-sample array in this layout → design §2 layout ([C, L] or [F])."""
+        """A per-sample array in this layout → docs/model-format.md layout ([C, L] or [F])."""
         units = tuple(i for i, l in enumerate(self.labels) if l == "1")
         array = np.squeeze(array, axis=units) if units else array
         rest = [l for l in self.labels if l != "1"]
@@ -67,7 +67,7 @@ class Data:
         return np.transpose(array, [rest.index(l) for l in CANONICAL])
 
     def from_canonical(self, batch):
-        """[N, C, L] in design §2 layout → this layout (graph input feeds)."""
+        """[N, C, L] in docs/model-format.md layout → this layout (graph input feeds)."""
         rest = [l for l in self.labels if l != "1"]
         x = np.transpose(batch, [0] + [1 + CANONICAL.index(l) for l in rest])
         return x.reshape((batch.shape[0],) + self.shape)
@@ -243,7 +243,7 @@ class OnnxSource:
 
     def _normalise(self, x, note):
         """A spatial activation that lost its (length-1) L axis is flat: in
-        design §2 that takes a flatten of [C, 1], whose order is the identity."""
+        docs/model-format.md that takes a flatten of [C, 1], whose order is the identity."""
         if x.flat or "L" in x.labels:
             return x
         if "C" not in x.labels:
@@ -427,7 +427,7 @@ class OnnxSource:
             self._fail("dilated pooling is not supported")
         k, s, _, pads, _ = self._kernel_attrs(x, kernel)
         if pads != (0, 0):
-            self._fail(f"padding {pads}; design §2 pooling has none")
+            self._fail(f"padding {pads}; docs/model-format.md pooling has none")
         length = pool_length(x.L, k, s, self.attrs.get("ceil_mode", 0), self.label)
         self._emit({"type": kind, "kernel_size": k, "stride": s})
         return x.relabel(x.labels, L=length)
@@ -516,13 +516,13 @@ class OnnxSource:
         return x.relabel(x.labels)
 
     def _dense(self, x, weight, bias):
-        """weight [out, F] acting on x in ONNX order → design §2 columns."""
+        """weight [out, F] acting on x in ONNX order → docs/model-format.md columns."""
         if not x.flat or len(x.labels) != 1:
             self._fail(f"needs a flat [N, features] input, gets {x.describe()} (Flatten/Reshape it first)")
         if weight.shape[1] != x.F:
             self._fail(f"weight for {weight.shape[1]} features, gets {x.F}")
         columns = np.empty_like(weight)
-        columns[:, x.perm] = weight   # ONNX feature p is design §2 feature perm[p]
+        columns[:, x.perm] = weight   # ONNX feature p is docs/model-format.md feature perm[p]
         self._emit({"type": "dense", "weight": columns, "bias": bias})
         return Data(("F",), F=weight.shape[0], perm=np.arange(weight.shape[0]))
 

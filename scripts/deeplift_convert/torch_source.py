@@ -62,7 +62,7 @@ def _conv(m, shape, what, extra=(0, 0)):
     k, s, d = m.kernel_size[0], m.stride[0], m.dilation[0]
     if m.padding == "valid":
         own = (0, 0)
-    elif m.padding == "same":  # torch allows it only with stride 1, where it is design §2's rule
+    elif m.padding == "same":  # torch allows it only with stride 1, where it is docs/model-format.md's rule
         own = same_padding(shape[1] + sum(extra), k, s, d)
     else:
         own = (_single(m.padding, what, "padding"),) * 2
@@ -75,7 +75,7 @@ def _conv(m, shape, what, extra=(0, 0)):
 def _linear(m, shape, what):
     if len(shape) != 1:
         raise ConversionError(f"{what}: applied to a {list(shape)} activation it acts on the last axis only; "
-                              "design §2 needs nn.Flatten() before a Linear layer")
+                              "docs/model-format.md needs nn.Flatten() before a Linear layer")
     if m.in_features != shape[0]:
         raise ConversionError(f"{what}: in_features {m.in_features} but its input has {shape[0]} features "
                               "(is --length right?)")
@@ -108,7 +108,7 @@ def _pool(m, shape, what, kind):
     k = _single(m.kernel_size, what, "kernel_size")
     s = _single(m.stride, what, "stride") if m.stride else k
     if _single(m.padding, what, "padding") != 0:
-        raise ConversionError(f"{what}: padding {m.padding}; design §2 pooling has no padding")
+        raise ConversionError(f"{what}: padding {m.padding}; docs/model-format.md pooling has no padding")
     if kind == "maxpool1d" and (_single(m.dilation, what, "dilation") != 1 or m.return_indices):
         raise ConversionError(f"{what}: dilation and return_indices are not supported")
     pool_length(shape[1], k, s, m.ceil_mode, what)

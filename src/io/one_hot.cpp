@@ -10,7 +10,7 @@ namespace deeplift {
 namespace {
 
 // Per byte: 0..3 for A/C/G/T, kAmbiguous for N and the IUPAC codes (all-zero
-// column, design §3), kInvalid for everything else. One table lookup per base,
+// column, docs/scoring.md (encoding, references)), kInvalid for everything else. One table lookup per base,
 // as minimap2's seq_nt4_table.
 constexpr signed char kAmbiguous = 4;
 constexpr signed char kInvalid = -1;

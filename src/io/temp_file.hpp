@@ -1,6 +1,6 @@
 // Private helpers shared by the writers in src/io: temporary files that live
 // next to their destination, so the final rename(2) stays on one file system
-// and is atomic (design §5).
+// and is atomic (docs/outputs.md).
 #pragma once
 #include <sys/types.h>
 

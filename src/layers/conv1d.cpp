@@ -211,7 +211,7 @@ void Conv1d::split_delta(const Matrix& input_delta, const Multipliers* needed, i
   const int cout = output_shape().channels, lout = output_shape().length;
   const int k = geometry_.kernel_size, s = geometry_.stride, d = geometry_.dilation, pad = geometry_.pad_left;
   // Δz± = Σ max/min(w·Δx, 0) over output element (n, o, c)'s receptive
-  // field, directly from the definition (design §4).
+  // field, directly from the definition (docs/scoring.md).
   auto split_at = [&](int n, int o, int c, float& plus_out, float& minus_out) {
     const float* filter = weight_t_.col(c).data();
     float plus = 0, minus = 0;
@@ -240,7 +240,7 @@ void Conv1d::split_delta(const Matrix& input_delta, const Multipliers* needed, i
     minus_out = minus;
   };
   // Δz± of every output: im2col, then conv(W⁺, Δx⁺) + conv(W⁻, Δx⁻) and its
-  // mirror as GEMMs (design §4).
+  // mirror as GEMMs (docs/scoring.md).
   auto split_all = [&](Matrix& plus, Matrix& minus) {
     thread_local Matrix columns, positive, negative;
     im2col(input_delta, count, columns);

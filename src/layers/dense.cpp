@@ -70,7 +70,7 @@ void Dense::forward_impl(const Matrix& input, Matrix& output, int) const {
 
 void Dense::split_delta(const Matrix& input_delta, const Multipliers* needed, int, Matrix& delta_plus,
                         Matrix& delta_minus, int) const {
-  // [Δz⁺; Δz⁻] = [[W⁺, W⁻], [W⁻, W⁺]] · [Δx⁺; Δx⁻] (design §4), one GEMM.
+  // [Δz⁺; Δz⁻] = [[W⁺, W⁻], [W⁻, W⁺]] · [Δx⁺; Δx⁻] (docs/scoring.md), one GEMM.
   const long in = input_delta.rows(), out = weight_.rows();
   thread_local Matrix parts, split;
   parts.resize(2 * in, input_delta.cols());

@@ -194,7 +194,7 @@ void ElementwiseLayer::backward_impl(const LayerTrace& trace, NonlinearRule rule
     case NonlinearRule::RevealCancel: {
       if (!trace.delta_plus || !trace.delta_minus)
         throw Error("layer " + name() + ": RevealCancel needs the preceding conv1d/dense layer's delta split");
-      // Paper eq. 9-12 (design §4): each part of Δz gets the mean of its
+      // Paper eq. 9-12 (docs/scoring.md): each part of Δz gets the mean of its
       // effect added before and after the other part.
       auto& z0 = active.a;
       auto& dz_plus = active.b;

@@ -11,7 +11,7 @@ namespace deeplift {
 PoolGeometry PoolGeometry::from_config(const LayerConfig& config, Shape& output) {
   PoolGeometry geometry;
   geometry.kernel_size = config.positive_integer("kernel_size");
-  geometry.stride = config.positive_integer("stride", geometry.kernel_size);  // design §2 default
+  geometry.stride = config.positive_integer("stride", geometry.kernel_size);  // docs/model-format.md default
   const Shape input = config.input();
   const int length = valid_output_length(input.length, geometry.kernel_size, geometry.stride, 1);
   if (length <= 0)

@@ -82,7 +82,7 @@ float json_float(const nlohmann::json& value, const std::string& path, const cha
   return static_cast<float>(number);
 }
 
-// Embedded test vectors (design §2, written by converters): one-hot inputs
+// Embedded test vectors (docs/model-format.md, written by converters): one-hot inputs
 // [N][4][L] and the source framework's logits [N][T]. Checked so that a wrong
 // conversion fails at load instead of silently in the scores.
 void verify_test_vectors(const Model& model, const std::string& text) {

@@ -117,7 +117,7 @@ SeqletCalls call_seqlets(const float* scores, long count, long length, const Seq
                      std::to_string(W) + ")");
 
   // Window sums of every sequence; windows made only of zero scores (N
-  // padding, design §5: contrib is 0 at N) are neither tested nor fitted.
+  // padding, docs/outputs.md: contrib is 0 at N) are neither tested nor fitted.
   const long per_sequence = length - W + 1;
   std::vector<Window> windows;
   windows.reserve(static_cast<std::size_t>(count * per_sequence));

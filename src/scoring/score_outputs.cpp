@@ -84,7 +84,7 @@ void ScoreOutputs::add_window(const std::string& name, const float* one_hot, con
     };
     ohe_->append(transposed(one_hot));
     for (size_t t = 0; t < contrib_.size(); ++t) {
-      // contrib = ohe ⊙ s: the score at the observed base, 0 at N (design §5).
+      // contrib = ohe ⊙ s: the score at the observed base, 0 at N (docs/outputs.md).
       const float* s = scores + t * length;
       for (int c = 0; c < 4; ++c)
         for (int l = 0; l < length; ++l) item_[static_cast<size_t>(c) * length + l] = one_hot[4 * l + c] * s[l];

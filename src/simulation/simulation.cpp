@@ -61,7 +61,7 @@ void paper_classes(const SimulationOptions& o, std::vector<std::string>& tasks, 
   };
 }
 
-// DeepPAD (design §6): positives hold both patterns (one of each, any
+// DeepPAD (docs/simulation.md): positives hold both patterns (one of each, any
 // spacing); negatives hold one of the two, min..max (default 1–2) times;
 // positives:negatives = 1:2, the negatives split evenly between the patterns.
 void deeppad_classes(const SimulationOptions& o, std::vector<std::string>& tasks, std::vector<SequenceClass>& classes) {

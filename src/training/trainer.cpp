@@ -173,7 +173,7 @@ TrainResult train_model(Model& model, const TrainingData& data, const TrainOptio
 
   restore_parameters(model, best);
   // Keep the Model invariant that softmax logits are mean-normalised
-  // (design §4); Adam's per-coordinate steps do not preserve it.
+  // (docs/scoring.md); Adam's per-coordinate steps do not preserve it.
   if (model.output() == OutputKind::Softmax)
     if (auto* last = dynamic_cast<Dense*>(&model.layer(model.layers().size() - 1))) last->mean_normalize();
   result.final_valid = evaluate(model, loss, data.valid, threads, evaluation_chunk);

@@ -150,7 +150,7 @@ def scan_and_window_sums():
 @runner.check
 def scan_matches_simulated_truth():
     """At every embedded instance the scan, with the sampling pseudocount
-    1e-4, equals the log-odds simulate-motifs wrote in its BED (design §6)."""
+    1e-4, equals the log-odds simulate-motifs wrote in its BED (docs/simulation.md)."""
     if not ARGS.bin:
         raise AssertionError("needs --bin")
     prefix = os.path.join(runner.tmp, "truth")

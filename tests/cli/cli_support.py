@@ -2,7 +2,7 @@
 that works byte by byte (so malformed files can be made on purpose), small
 fixtures, and a checker that counts passes and failures.
 
-The writer follows design §2 directly (8-byte little-endian header length,
+The writer follows docs/model-format.md directly (8-byte little-endian header length,
 JSON header, raw F32 data) rather than calling scripts/write-model.py, so the
 tests can produce files that a correct writer never would.
 """
@@ -114,12 +114,12 @@ def listing(directory):
     return sorted(os.listdir(directory))
 
 
-# The paper's architecture (design §2): 200 bp, three tasks. Heavy enough
+# The paper's architecture (docs/model-format.md): 200 bp, three tasks. Heavy enough
 # that a run over tens of thousands of sequences lasts seconds, which the
 # interruption tests need.
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data", "archs",
                        "example-random.json")) as _arch:
-    PAPER_ARCH = json.load(_arch)  # the design §2 example, one copy in data/archs/
+    PAPER_ARCH = json.load(_arch)  # the docs/model-format.md example, one copy in data/archs/
 
 
 def paper_tensors(seed=2):

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Interrupted runs of score-seqs leave no output behind (issue 10, design §5).
+"""Interrupted runs of score-seqs leave no output behind (issue 10, docs/outputs.md).
 
 - SIGKILL halfway: no file exists at any output path. What may remain are the
   writers' temporary files, hidden and named '.<output name>.tmp.XXXXXX'

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
-"""scripts/convert-model against the source frameworks (issue 8, design §2).
+"""scripts/convert-model against the source frameworks (issue 8, docs/model-format.md).
 
-PyTorch models of the paper architecture (design §2's example) built here
+PyTorch models of the paper architecture (docs/model-format.md's example) built here
 with fixed seeds: `bn` (BatchNorm1d after the conv and after a Linear,
 Dropout, a final Sigmoid) and `same` (nested Sequential, padding='same' with
 dilation, symmetric and asymmetric, shared PReLU, AvgPool1d, a final
@@ -12,7 +12,7 @@ ConstantPad1d, which torch 1.13 can export), then scored by
 to 1e-5, and `--method grad-input --reference zeros` contributions and
 hypothetical scores (npz) equal torch autograd gradient × input (gradient) to
 1e-5 of each record's largest |value|. For softmax models score-seqs scores
-mean-normalised logits (design §4), so torch's are mean-normalised too.
+mean-normalised logits (docs/scoring.md), so torch's are mean-normalised too.
 
 A Keras-layout network written directly with onnx.helper (input [N, L, 4],
 Transposes around each convolution, a 2-D convolution over a unit axis,
@@ -91,7 +91,7 @@ def paper_bn():
 
 def paper_same(exportable=False):
     """'same' padding, stride 1, dilation: conv1 total 16 = (8, 8), conv2
-    total 9 = (4, 5) (torch's and design §2's split). The exportable twin has
+    total 9 = (4, 5) (torch's and docs/model-format.md's split). The exportable twin has
     the same weights with the padding spelled out."""
     torch.manual_seed(3)
     conv1 = nn.Conv1d(4, 16, 9, padding="same", dilation=2)
@@ -111,7 +111,7 @@ def paper_same(exportable=False):
 
 def torch_expected(model, normalise):
     """(logits [N, T], gradients [T, N, 4, L]) of the last Linear in float64;
-    mean-normalised over tasks for a softmax model (design §4)."""
+    mean-normalised over tasks for a softmax model (docs/scoring.md)."""
     net = copy.deepcopy(model).double().eval()[:-1]   # drop the output function
     x = torch.as_tensor(OHE, dtype=torch.float64).clone().requires_grad_(True)
     logits = net(x)

@@ -1,4 +1,4 @@
-// Record names as genomic coordinates (design §5): "chr:start-end" is a
+// Record names as genomic coordinates (docs/outputs.md): "chr:start-end" is a
 // 1-based inclusive samtools region; anything else is its own chromosome.
 #include "deeplift/io/record_coordinates.hpp"
 

@@ -112,7 +112,7 @@ TEST(LinearRule, SelectByDeltaSignMatchesScalar) {
     }
 }
 
-// RevealCancel (design §4, paper eq. 9-12) on a single task, against the
+// RevealCancel (docs/scoring.md, paper eq. 9-12) on a single task, against the
 // rule written out per element in float, in the same operation order.
 TEST(ElementwiseBlocks, RevealCancelRatiosMatchScalar) {
   std::mt19937 rng(4);

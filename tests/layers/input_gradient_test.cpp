@@ -54,7 +54,7 @@ TEST(InputGradient, MaxPoolWithOverlappingWindows) {
 }
 
 TEST(InputGradient, MaxPoolRoutesTiesToTheFirstMaximum) {
-  // PyTorch's convention at a tie (design §4).
+  // PyTorch's convention at a tie (docs/scoring.md).
   const MaxPool1d pool("pool", Shape{1, 4}, Shape{1, 1}, PoolGeometry{4, 4});
   Matrix input(1, 4);
   input << 0.5f, 2.0f, 2.0f, 1.0f;

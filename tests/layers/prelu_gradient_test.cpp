@@ -1,4 +1,4 @@
-// PReLU slope gradients for the three slope shapes of design §2 ([1], [C],
+// PReLU slope gradients for the three slope shapes of docs/model-format.md ([1], [C],
 // [C, L]) and its input gradient, against central finite differences.
 // Inputs are kept ≥ 3ε away from the kink at 0.
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// Every loader error of design §2 has a test checking that the message
+// Every loader error of docs/model-format.md has a test checking that the message
 // names the file and the problem; plus a valid file's forward pass by hand.
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -1,5 +1,5 @@
 // write_model → load_model gives back the same model: identical logits,
-// design §2 tensor names and PyTorch shapes, metadata kept.
+// docs/model-format.md tensor names and PyTorch shapes, metadata kept.
 #include "deeplift/model/model_writer.hpp"
 
 #include <gtest/gtest.h>

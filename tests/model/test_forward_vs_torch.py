@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Forward pass of `score-seqs` against PyTorch (design §2, §5 predictions).
+"""Forward pass of `score-seqs` against PyTorch (docs/model-format.md, §5 predictions).
 
 For the four model kinds of tests/tools/model_zoo.py (the paper
 architecture; 'same' padding with stride and dilation; per-position PReLU;
@@ -57,7 +57,7 @@ GC_04 = np.repeat(np.array([0.3, 0.2, 0.2, 0.3])[:, None], 200, axis=1)
 def torch_expected(path):
     """(tasks, output, logits [N,T], probs [N,T] or None, ref_logits [T]) from torch."""
     arch, tensors, _ = safetensors_model.load(path)
-    net = torch_model.build(arch, tensors)   # softmax: mean-normalised logits (design §4/§5)
+    net = torch_model.build(arch, tensors)   # softmax: mean-normalised logits (docs/scoring.md/§5)
     logits = torch_model.logits(net, OHE)
     ref_logits = torch_model.logits(net, GC_04[None])[0]
     if arch["output"] == "sigmoid":
@@ -143,7 +143,7 @@ def rewrite_metadata(src, dst, change):
 @RUN.check
 def test_vectors_are_checked_at_load():
     """write-model.py --test-vectors embeds one-hot inputs and their raw logits
-    (design §2): such a model scores as usual; a copy whose expected logits are
+    (docs/model-format.md): such a model scores as usual; a copy whose expected logits are
     off by 0.5 must be refused (non-zero exit, no output)."""
     arch, seed, scale = model_zoo.MODELS["paper"]
     good = model_zoo.write_model(arch, os.path.join(TMP, "tv.safetensors"), seed, scale, source=ARGS.source,

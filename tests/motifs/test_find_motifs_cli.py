@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """End to end: find-motifs on score arrays written by numpy, the way
-score-seqs writes them (design §5), finds the planted GATA_disc1 consensus
+score-seqs writes them (docs/outputs.md), finds the planted GATA_disc1 consensus
 and names it after the right motif in data/motifs/gata_tal.meme; and the CLI
 contract (style.md's samtools habits).
 

@@ -102,7 +102,7 @@ TEST(PaperToyExamples, SaturatedSigmoidGetsFullDeltaUnderDeepLift) {
   EXPECT_LT(gradient.sum(), 1e-3);
 }
 
-// Linear rule with Δx == 0: the input gets w·(M⁺ + M⁻)/2 (design §4). With
+// Linear rule with Δx == 0: the input gets w·(M⁺ + M⁻)/2 (docs/scoring.md). With
 // y = relu(x1 − x2 + 0·x3) ... x3 has Δx = 0 and so contributes 0 whatever its
 // multiplier, but its multiplier is observable: (M⁺ + M⁻)/2 · w.
 TEST(LinearRule, ZeroDeltaGetsMeanOfPositiveAndNegativeMultipliers) {

@@ -1,5 +1,5 @@
-// References (design §3) and the dinucleotide shuffle, against counts made
-// here and the definitions in the design.
+// References (docs/scoring.md (encoding, references)) and the dinucleotide shuffle, against counts made
+// here and the definitions in docs/scoring.md.
 #include <gtest/gtest.h>
 
 #include <map>

@@ -9,7 +9,7 @@
 //     layers that need dense multipliers, an elementwise first layer, a
 //     dense layer before the pool);
 //   - the scorer against a brute-force double-precision DeepLIFT written
-//     here from design §4 for conv → PReLU → maxpool → flatten → dense.
+//     here from docs/scoring.md for conv → PReLU → maxpool → flatten → dense.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -336,7 +336,7 @@ TEST(SparseMultipliers, ElementwiseFirstLayerAndPoolAfterDense) {
 
 // conv (valid, stride 1) → PReLU (per-position slopes) → maxpool → flatten
 // → dense, evaluated one sequence and one task at a time in double
-// precision straight from design §4.
+// precision straight from docs/scoring.md.
 struct SmallModel {
   int cin = 4, cout = 3, k = 4, length = 60, pool_kernel, pool_stride;
   Matrix w;        // [cout, k*cin], column j*cin + c (Conv1d's layout)

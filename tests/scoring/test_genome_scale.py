@@ -69,7 +69,7 @@ def main():
     merge = os.path.join(args.bin, "merge-tracks")
     work = tempfile.mkdtemp(prefix="deeplift_genome_")
     try:
-        # The design §2 example architecture, as the bundled example uses it.
+        # The docs/model-format.md example architecture, as the bundled example uses it.
         arch = os.path.join(args.source, "data", "archs", "example-random.json")
         with open(arch) as f:
             tasks = json.load(f)["tasks"]

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""End-to-end numeric test of `score-seqs` (design §3–§5) against the
+"""End-to-end numeric test of `score-seqs` (docs/scoring.md (encoding, references)–§5) against the
 independent numpy reference (tests/tools/reference_deeplift.py).
 
 Four random models (tests/tools/model_zoo.py, written by
@@ -112,7 +112,7 @@ def score_and_compare(kind, method, reference, records, fasta, cli_options, task
     if produced != wanted:
         problems.add("files", f"output files {produced}, expected {wanted}")
     if all(os.path.exists(os.path.join(outdir, f)) for f in wanted):
-        # design §4: exact unless a maxpool window sees a varying reference
+        # docs/scoring.md: exact unless a maxpool window sees a varying reference
         exact = method in SUMMATION and all(R.summation_exact(net, R.reference_for(reference, ohe))
                                             for _, ohe in encoded(records))
         cli_compare.check_run(problems, prefix, net, encoded(records), want, method, tasks, summation=exact)

@@ -1,4 +1,4 @@
-// The written files (design §6): bytes independent of thread count and
+// The written files (docs/simulation.md): bytes independent of thread count and
 // fixed by the seed, FASTA/labels/BED consistent with each other and with the
 // rules, and nothing left behind by a failed run.
 #include "deeplift/simulation/simulation_writer.hpp"
@@ -37,7 +37,7 @@ TEST(SimulationWriter, ReproducibleBySeedAndIndependentOfThreads) {
 }
 
 // Pinned digests of a small run: the data a seed produces is part of the
-// tool's contract (design §6). Changing the generator changes these on purpose.
+// tool's contract (docs/simulation.md). Changing the generator changes these on purpose.
 TEST(SimulationWriter, PinnedOutput) {
   TempDir dir;
   write_simulation(Simulation::from_options(paper_options(40, 1)), dir.prefix("pin"), 2);

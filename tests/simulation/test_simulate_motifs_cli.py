@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""CLI contract of simulate-motifs (design §6, style.md's samtools habits) and
+"""CLI contract of simulate-motifs (docs/simulation.md, style.md's samtools habits) and
 its ground truth read back by another tool: `bedtools getfasta -s` on
 PREFIX.motifs.bed must return sequences whose PWM log-odds, computed here
 independently from data/motifs/gata_tal.meme, equals the BED score column.

@@ -1,4 +1,4 @@
-// Test helper: architecture JSONs (design §2) for training tests, and one-hot
+// Test helper: architecture JSONs (docs/model-format.md) for training tests, and one-hot
 // batches. Models are built with build_untrained_model and initialised with
 // a seed, so tests need no files.
 #pragma once

@@ -23,7 +23,7 @@ inline Matrix random_matrix(int rows, int cols, float scale, std::mt19937& rng) 
   return m;
 }
 
-// The design §2 example: conv 4→20 k15 → PReLU → maxpool 50/50 → flatten →
+// The docs/model-format.md example: conv 4→20 k15 → PReLU → maxpool 50/50 → flatten →
 // dense 60→200 → relu → dense 200→200 → relu → dense 200→3.
 inline Model paper_model(unsigned seed, int conv_filters = 20, int hidden = 200) {
   std::mt19937 rng(seed);

@@ -1,4 +1,4 @@
-"""Reading score-seqs outputs (design §5) and comparing them with the
+"""Reading score-seqs outputs (docs/outputs.md) and comparing them with the
 reference implementation; shared by the end-to-end numeric tests."""
 import os
 import re
@@ -68,7 +68,7 @@ def run(command, options, what):
 
 
 def coordinates(name):
-    """(chrom, 0-based first position) of a record (design §5)."""
+    """(chrom, 0-based first position) of a record (docs/outputs.md)."""
     match = REGION.match(name)
     if match:
         return match.group(1), int(match.group(2)) - 1
@@ -292,7 +292,7 @@ def check_run(problems, prefix, net, records, expected, method, tasks=None, summ
             if extra:
                 problems.add("bedgraph", f"task {t}: {len(extra)} unexpected bedGraph positions, e.g. {sorted(extra)[0]}")
             if summation and t in logit_got and t + ".ref" in logit_got:
-                # design §4: Σ contributions = logit(input) − logit(reference), from the outputs alone
+                # docs/scoring.md: Σ contributions = logit(input) − logit(reference), from the outputs alone
                 delta = logit_got[t] - logit_got[t + ".ref"]
                 for i, name in enumerate(names):
                     tol = 1e-4 * (abs(delta[i]) + abs_sums[i]) + 1e-5

@@ -51,7 +51,7 @@ def main():
     args = ap.parse_args()
 
     arch, tensors, meta = safetensors_model.load(args.model)
-    if "test_vectors" in meta:   # design §2: checked at load
+    if "test_vectors" in meta:   # docs/model-format.md: checked at load
         vectors = json.loads(meta["test_vectors"])
         raw = R.Network(arch, tensors, normalise_softmax=False)
         got = raw.logits(np.array(vectors["inputs"]))

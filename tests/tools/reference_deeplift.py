@@ -1,11 +1,11 @@
-"""Independent numpy reference implementation of design §2–§4 (deeplift-cpp).
+"""Independent numpy reference implementation of docs/model-format.md–§4 (deeplift-cpp).
 
-Written from the design's words, not from the C++ engine, and per sequence:
+Written from docs/scoring.md's words, not from the C++ engine, and per sequence:
 clarity over speed. Everything is float64 unless a Network is built with
 dtype=np.float32 (used only to see how far float32 rounding can move the
 numbers the tests compare).
 
-Notation follows design §4: for every neuron Δ = value(input) − value(reference);
+Notation follows docs/scoring.md: for every neuron Δ = value(input) − value(reference);
 multipliers m flow backwards from the pre-activation logit of each task; the
 contribution of an input is m·Δx. Multipliers carry a leading task axis [T, ...]
 so every task is scored in one backward pass.
@@ -21,13 +21,13 @@ import math
 
 import numpy as np
 
-GUARD = 1e-7  # design §4: the |Δz| < 1e-7 Rescale fallback and the RevealCancel denominators
+GUARD = 1e-7  # docs/scoring.md: the |Δz| < 1e-7 Rescale fallback and the RevealCancel denominators
 METHODS = ("revealcancel", "rescale", "genomics-default", "grad-input", "ism")
 IUPAC_AMBIGUOUS = set("NRYKMSWBDHV")
 
 
 # ----------------------------------------------------------------------------
-# Encoding and references (design §3)
+# Encoding and references (docs/scoring.md (encoding, references))
 
 class InputError(Exception):
     pass
@@ -69,7 +69,7 @@ def gc_column(fraction):
 
 
 def reference_for(spec, ohe):
-    """The [4, L] reference of design §3 for one scored window."""
+    """The [4, L] reference of docs/scoring.md (encoding, references) for one scored window."""
     length = ohe.shape[1]
     kind, _, arg = spec.partition(":")
     if kind == "zeros":
@@ -97,7 +97,7 @@ def select(w_dx, dx_is_zero, m_plus, m_minus):
 
 
 # ----------------------------------------------------------------------------
-# Layers (design §2). Activations are [C, L] (or [F] once flat), with any
+# Layers (docs/model-format.md). Activations are [C, L] (or [F] once flat), with any
 # leading batch axes in forward(); backward() works on one sequence and a
 # leading task axis on the multipliers.
 
@@ -114,7 +114,7 @@ class Conv1d:
         self.padding = spec.get("padding", "valid")
         length = in_shape[1]
         span = (kernel - 1) * self.dilation + 1
-        if self.padding == "same":   # TensorFlow's rule, design §2
+        if self.padding == "same":   # TensorFlow's rule, docs/model-format.md
             total = max((math.ceil(length / self.stride) - 1) * self.stride + span - length, 0)
         elif self.padding == "valid":
             total = 0
@@ -324,8 +324,8 @@ class Tanh(Elementwise):
 
 
 class Network:
-    """The model of design §2. With normalise_softmax (the default) a softmax
-    model's last dense layer is mean-normalised over tasks (design §4), so
+    """The model of docs/model-format.md. With normalise_softmax (the default) a softmax
+    model's last dense layer is mean-normalised over tasks (docs/scoring.md), so
     logits() returns the scored logits."""
 
     def __init__(self, arch, tensors, normalise_softmax=True, dtype=np.float64):
@@ -381,7 +381,7 @@ class Network:
         if last.kind != "dense" or last.weight.shape[0] != len(self.tasks):
             raise ValueError("last layer must be dense with one output per task")
         if self.output == "softmax" and normalise_softmax:
-            # design §4: subtract the mean over tasks of the last layer's weights and biases
+            # docs/scoring.md: subtract the mean over tasks of the last layer's weights and biases
             last.weight = last.weight - last.weight.mean(axis=0, keepdims=True)
             last.bias = last.bias - last.bias.mean()
         for layer in self.layers:   # cast parameters once (float32 emulation)
@@ -411,7 +411,7 @@ class Network:
 
 
 # ----------------------------------------------------------------------------
-# Scoring (design §4)
+# Scoring (docs/scoring.md)
 
 def nonlinearity_rule(net, index, method):
     """rescale | revealcancel | gradient for the elementwise layer at index."""
@@ -538,7 +538,7 @@ def score(net, ohe, ref, method, risk=None):
 
 def summation_exact(net, ref):
     """True when every maxpool window sees a constant reference, the condition
-    under which design §4 promises exact summation-to-delta."""
+    under which docs/scoring.md promises exact summation-to-delta."""
     acts = net.forward(np.asarray(ref, dtype=net.dtype))
     for i, layer in enumerate(net.layers):
         if layer.kind == "maxpool1d":

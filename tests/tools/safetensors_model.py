@@ -1,7 +1,7 @@
-"""Read a deeplift-cpp model file (design §2) into numpy, for the tests.
+"""Read a deeplift-cpp model file (docs/model-format.md) into numpy, for the tests.
 
 Independent of the C++ loader: it follows the safetensors format and
-design §2 directly, and checks what a test relies on (F32, offsets that
+docs/model-format.md directly, and checks what a test relies on (F32, offsets that
 cover the data section exactly, deeplift-model version 1).
 """
 import json

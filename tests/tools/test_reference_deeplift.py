@@ -475,7 +475,7 @@ def densify(arch, tensors):
 
 @RUN.check
 def scalar_loop_revealcancel_dense():
-    """A second, scalar-loop implementation of design §4 for
+    """A second, scalar-loop implementation of docs/scoring.md for
     flatten -> dense -> f -> dense, compared with the reference."""
     for activation in ("relu", "prelu", "sigmoid", "tanh"):
         arch, tensors, net = write(tiny_dense(3, 6, activation, tasks=2), f"loop-{activation}", seed=21, scale=2.0)

@@ -1,7 +1,7 @@
-"""A PyTorch (float64) network built from a design §2 model's tensors with
+"""A PyTorch (float64) network built from a docs/model-format.md model's tensors with
 torch.nn modules: the second, independent forward pass the tests trust.
 
-Conv1d gets no padding of its own: the design's 'same' rule (TensorFlow's,
+Conv1d gets no padding of its own: docs/model-format.md's 'same' rule (TensorFlow's,
 possibly asymmetric) is applied with F.pad first, as torch's own
 padding='same' only exists for stride 1.
 """
@@ -45,7 +45,7 @@ class PositionPReLU(nn.Module):
 
 
 def build(arch, tensors, normalise_softmax=True):
-    """nn.Sequential computing the logits of design §2 (float64). With
+    """nn.Sequential computing the logits of docs/model-format.md (float64). With
     normalise_softmax, a softmax model's logits are mean-normalised (§4)."""
     torch.set_default_dtype(torch.float64)
     modules = []

@@ -1,7 +1,7 @@
 // Output files appear complete or not at all: everything is written to a
 // temporary file in the destination directory and renamed into place by
 // commit(). A writer destroyed without commit() removes its temporary file,
-// so a failed run leaves no partial output (design §5).
+// so a failed run leaves no partial output (docs/outputs.md).
 #pragma once
 #include <cstdio>
 #include <memory>

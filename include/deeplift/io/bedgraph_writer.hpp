@@ -1,4 +1,4 @@
-// Per-base score tracks as bedGraph (design §5): a track line, then one line
+// Per-base score tracks as bedGraph (docs/outputs.md): a track line, then one line
 // per base "chrom<TAB>start<TAB>end<TAB>score", 0-based half-open, sorted by
 // chrom (byte order, as LC_COLLATE=C sort) then start, never overlapping.
 //

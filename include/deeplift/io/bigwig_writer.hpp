@@ -1,4 +1,4 @@
-// Per-base score tracks as bigWig (design §5), written through libBigWig with
+// Per-base score tracks as bigWig (docs/outputs.md), written through libBigWig with
 // zoom levels so genome browsers can show whole chromosomes quickly.
 //
 // Chromosomes are stored in byte order of their names (LC_COLLATE=C, as UCSC's

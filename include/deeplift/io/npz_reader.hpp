@@ -1,5 +1,5 @@
 // Reads one float32 array from an .npz archive: what NpzArrayWriter,
-// numpy.savez and numpy.savez_compressed write (design §5's PREFIX.ohe.npz,
+// numpy.savez and numpy.savez_compressed write (docs/outputs.md's PREFIX.ohe.npz,
 // PREFIX.<task>.contrib.npz, PREFIX.<task>.hyp.npz). The member is an .npy
 // file (numpy/lib/format.py, versions 1.0-3.0); only little-endian float32
 // in C order is accepted, which is all score-seqs writes.

@@ -1,4 +1,4 @@
-// One-hot encoding of DNA (design §3): rows A, C, G, T; lower case is upper-
+// One-hot encoding of DNA (docs/scoring.md (encoding, references)): rows A, C, G, T; lower case is upper-
 // cased; N and the other IUPAC ambiguity codes (RYSWKMBDHV) are an all-zero
 // column; any other character is an error naming the record and position.
 #pragma once

@@ -1,4 +1,4 @@
-// Where a FASTA record's bases lie on the genome (design §5): a name of the
+// Where a FASTA record's bases lie on the genome (docs/outputs.md): a name of the
 // form "chr:start-end" is a samtools region (1-based, inclusive); any other
 // name is its own chromosome, starting at 0.
 #pragma once

@@ -1,6 +1,6 @@
 // Where score-seqs gets its sequences: FASTA records, or BED regions of an
 // indexed genome. Both yield records in input order with the genomic
-// coordinates their scores belong to (design §5).
+// coordinates their scores belong to (docs/outputs.md).
 #pragma once
 #include <cstdint>
 #include <memory>

@@ -1,6 +1,6 @@
 // 1-D convolution, PyTorch nn.Conv1d (cross-correlation), weight
 // [out_channels, in_channels, kernel_size]; padding "valid" or "same"
-// (TensorFlow's split, design §2), any stride and dilation.
+// (TensorFlow's split, docs/model-format.md), any stride and dilation.
 //
 // Computed as GEMMs: im2col gathers each output position's receptive field
 // into a column of K*Cin values (position-major, so with stride 1 and no
@@ -81,7 +81,7 @@ class Conv1d : public Layer {
   Matrix weight_t_, weight_positive_t_, weight_negative_t_;
 };
 
-// Output length and left padding of a convolution/pooling window (design §2).
+// Output length and left padding of a convolution/pooling window (docs/model-format.md).
 int valid_output_length(int length, int kernel_size, int stride, int dilation);
 int same_total_padding(int length, int kernel_size, int stride, int dilation);
 

@@ -1,5 +1,5 @@
 // Fully connected layer, PyTorch nn.Linear: y = W x + b, W [out, in].
-// Its input must have length 1 (design §2: a dense after conv/pool needs an
+// Its input must have length 1 (docs/model-format.md: a dense after conv/pool needs an
 // explicit flatten).
 #pragma once
 #include <memory>
@@ -19,7 +19,7 @@ class Dense : public Layer {
                    Matrix& delta_minus, int count) const override;
 
   // For softmax outputs: subtract the mean over outputs of the weights and
-  // biases, so logits are mean-normalised (design §4; paper §3.6) and
+  // biases, so logits are mean-normalised (docs/scoring.md; paper §3.6) and
   // softmax is unchanged.
   void mean_normalize();
 

@@ -1,6 +1,6 @@
 // Base of elementwise nonlinearities (relu, prelu, sigmoid, tanh). A
 // subclass supplies f and its left derivative f' on a list of elements; the
-// forward pass and the three DeepLIFT rules (design §4) are written once here.
+// forward pass and the three DeepLIFT rules (docs/scoring.md) are written once here.
 #pragma once
 #include "deeplift/layers/layer.hpp"
 
@@ -46,7 +46,7 @@ class ElementwiseLayer : public Layer {
 };
 
 // Below this |Δz| Rescale falls back to the gradient at the reference
-// (design §4): Δy/Δz is then numerically meaningless.
+// (docs/scoring.md): Δy/Δz is then numerically meaningless.
 constexpr float kRescaleEpsilon = 1e-7f;
 
 }  // namespace deeplift

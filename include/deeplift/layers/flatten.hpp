@@ -1,5 +1,5 @@
 // Flatten [C, L] to [C*L, 1], channel-major (index c*L + l), exactly
-// PyTorch's x.flatten(1) on [N, C, L] (design §2).
+// PyTorch's x.flatten(1) on [N, C, L] (docs/model-format.md).
 #pragma once
 #include <memory>
 

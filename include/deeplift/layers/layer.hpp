@@ -1,5 +1,5 @@
 // Base of every layer: a forward pass and, side by side, its DeepLIFT
-// backward rule (design §4). One file pair per layer type; a new type is one
+// backward rule (docs/scoring.md). One file pair per layer type; a new type is one
 // new file pair plus one line in layers/registry.cpp.
 //
 // Activations of `count` sequences are a [channels, length * count] matrix
@@ -15,7 +15,7 @@
 namespace deeplift {
 
 // How an elementwise nonlinearity turns the multiplier of its output into
-// multipliers of its input (design §4).
+// multipliers of its input (docs/scoring.md).
 enum class NonlinearRule {
   Rescale,       // m = Δy/Δz
   RevealCancel,  // separate M⁺, M⁻ from Δz⁺, Δz⁻ of the preceding conv/dense layer
@@ -111,7 +111,7 @@ class Layer {
   void backward(const LayerTrace& trace, NonlinearRule rule, const Multipliers& output_multipliers,
                 Multipliers& input_multipliers) const;
 
-  // conv1d and dense: the layers whose Δ RevealCancel splits (design §4).
+  // conv1d and dense: the layers whose Δ RevealCancel splits (docs/scoring.md).
   virtual bool has_weights() const { return false; }
   // Δz⁺ = Σ max(w·Δx, 0) and Δz⁻ = Σ min(w·Δx, 0) per output, bias excluded.
   // `needed` (optional) holds the multipliers of `tasks` tasks that will be
@@ -138,7 +138,7 @@ class Layer {
   // Recomputes what is derived from the parameters (W⁺/W⁻, broadcast
   // slopes) after they were changed through parameters().
   virtual void parameters_updated() {}
-  // The parameters as a model file stores them (design §2 names and PyTorch
+  // The parameters as a model file stores them (docs/model-format.md names and PyTorch
   // shapes), in parameters() order.
   virtual std::vector<NamedTensor> state_dict() const { return {}; }
 
@@ -150,7 +150,7 @@ class Layer {
                              Multipliers& input_multipliers) const = 0;
 
   // Throws unless `multipliers` is unsplit: pooling and reshaping layers are
-  // never followed directly by a RevealCancel nonlinearity (design §4).
+  // never followed directly by a RevealCancel nonlinearity (docs/scoring.md).
   void require_unsplit(const Multipliers& multipliers) const;
 
  private:

@@ -1,7 +1,7 @@
 // What a layer factory needs while the model file is being loaded: the
 // layer's JSON spec with typed, checked field access, its input shape, and
 // the file's tensors. Every problem becomes a FormatError naming the file,
-// the layer and the problem (design §2).
+// the layer and the problem (docs/model-format.md).
 #pragma once
 #include <map>
 #include <nlohmann/json.hpp>

@@ -1,4 +1,4 @@
-// The linear rule shared by conv1d and dense (design §4; paper §3.3 eq. 7-8
+// The linear rule shared by conv1d and dense (docs/scoring.md; paper §3.3 eq. 7-8
 // with separate positive and negative multipliers, §3.5.3).
 #pragma once
 #include "deeplift/tensor.hpp"

@@ -1,6 +1,6 @@
 // Max pooling over positions, floor mode, no padding (PyTorch MaxPool1d).
 // DeepLIFT routes each output's multiplier to the first position holding the
-// window maximum of the input sequence's activations (design §4), i.e. the
+// window maximum of the input sequence's activations (docs/scoring.md), i.e. the
 // gradient's routing.
 #pragma once
 #include <memory>

@@ -1,6 +1,6 @@
 // Parametric ReLU: f(z) = z for z > 0, a·z otherwise. The slope tensor is
 // [1] (shared, PyTorch's default), [C] (per channel) or [C, L] (per channel
-// and position, Keras' default) — design §2.
+// and position, Keras' default) — docs/model-format.md.
 //
 // The optional architecture field "slopes" ("shared", "channel" or
 // "position") fixes which; without it a model file may hold any of the three,

@@ -1,4 +1,4 @@
-// A loaded model (design §2): the layer stack, its tasks and output kind,
+// A loaded model (docs/model-format.md): the layer stack, its tasks and output kind,
 // and a batched forward pass.
 #pragma once
 #include <memory>
@@ -20,7 +20,7 @@ struct ModelLoadOptions {
 
 class Model {
  public:
-  // `architecture` is the design §2 JSON the layers were built from; a
+  // `architecture` is the docs/model-format.md JSON the layers were built from; a
   // model written back to a file (model_writer.hpp) needs it.
   Model(std::string path, int input_length, std::vector<std::string> tasks, OutputKind output,
         std::vector<std::unique_ptr<Layer>> layers, nlohmann::json architecture = nullptr);
@@ -51,10 +51,10 @@ class Model {
   nlohmann::json architecture_;
 };
 
-// Throws IoError/FormatError naming `path` and the problem (design §2).
+// Throws IoError/FormatError naming `path` and the problem (docs/model-format.md).
 Model load_model(const std::string& path, const ModelLoadOptions& options = {});
 
-// The layer stack of an architecture JSON (design §2) with every parameter
+// The layer stack of an architecture JSON (docs/model-format.md) with every parameter
 // zero, for training (training/initialization.hpp fills them). Throws
 // FormatError naming `origin` (the architecture file) for every problem the
 // loader would report about the architecture.

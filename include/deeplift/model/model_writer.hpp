@@ -1,4 +1,4 @@
-// Writes a Model back to a design §2 file: every layer's state_dict() in
+// Writes a Model back to a docs/model-format.md file: every layer's state_dict() in
 // layer order (PyTorch names and layouts), and "__metadata__" with format,
 // version and the architecture JSON the model was built from. load_model
 // reads it back to the same parameters.
@@ -11,8 +11,8 @@
 
 namespace deeplift {
 
-// Written to a temporary file and renamed into place (design §5), so a
-// failed run leaves no partial model. `extra_metadata` adds keys (design §2
+// Written to a temporary file and renamed into place (docs/outputs.md), so a
+// failed run leaves no partial model. `extra_metadata` adds keys (docs/model-format.md
 // allows them); it may not override format, version or architecture.
 // Throws IoError naming `path`, or Error if the model has no architecture.
 void write_model(const Model& model, const std::string& path,

@@ -1,6 +1,6 @@
 // Reader for the safetensors container (https://github.com/huggingface/safetensors):
 // 8-byte little-endian header length N, N bytes of JSON, then raw
-// little-endian tensor data. Only what design §2 allows is accepted: F32
+// little-endian tensor data. Only what docs/model-format.md allows is accepted: F32
 // tensors whose data_offsets exactly tile the data section.
 #pragma once
 #include <cstdint>

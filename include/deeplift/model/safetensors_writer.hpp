@@ -1,7 +1,7 @@
 // Writer for the safetensors container, the mirror of safetensors.hpp:
 // 8-byte little-endian header length N, N bytes of JSON (one entry per
 // tensor plus "__metadata__"), then the F32 tensor data back to back in the
-// order given, so the data section is tiled exactly as design §2 requires.
+// order given, so the data section is tiled exactly as docs/model-format.md requires.
 #pragma once
 #include <cstdio>
 #include <map>

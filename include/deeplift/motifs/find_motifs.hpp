@@ -1,5 +1,5 @@
 // find-motifs as a library call: per-base scores of one task (score-seqs'
-// npz outputs, design §5) -> seqlets -> motifs -> best known matches ->
+// npz outputs, docs/outputs.md) -> seqlets -> motifs -> best known matches ->
 // OUT.meme and OUT.tsv.
 #pragma once
 #include <ostream>

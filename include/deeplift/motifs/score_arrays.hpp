@@ -1,4 +1,4 @@
-// The per-base scores of one task as score-seqs writes them (design §5):
+// The per-base scores of one task as score-seqs writes them (docs/outputs.md):
 // PREFIX.ohe.npz, PREFIX.<task>.contrib.npz and PREFIX.<task>.hyp.npz, each a
 // float32 (N, 4, L) array in C order, rows A, C, G, T.
 #pragma once
@@ -13,7 +13,7 @@ struct ScoreArrays {
   // Element (n, c, l) of each array is at index (n * 4 + c) * length + l.
   std::vector<float> one_hot;
   std::vector<float> contrib;  // one-hot ⊙ per-position score
-  std::vector<float> hyp;      // hypothetical contributions (design §4)
+  std::vector<float> hyp;      // hypothetical contributions (docs/scoring.md)
 
   std::size_t index(long n, int c, long l) const {
     return static_cast<std::size_t>((n * 4 + c) * length + l);

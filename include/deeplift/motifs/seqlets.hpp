@@ -3,7 +3,7 @@
 // tfmodisco-lite's extract_seqlets.py).
 //
 //   1. Sliding-window sums S[n][i] = s[n][i] + ... + s[n][i+W-1] of every
-//      sequence's per-position scores s (design §4: the sum over channels of
+//      sequence's per-position scores s (docs/scoring.md: the sum over channels of
 //      the contributions).
 //   2. Null: a Laplace distribution fitted to the window sums themselves, as
 //      TF-MoDISco does: centre mu = the mode (of a kernel density estimate;

@@ -1,7 +1,7 @@
 // DeepLIFT (revealcancel, rescale, genomics-default) and gradient×input on a
 // batch of one-hot sequences: a forward pass of the inputs and of their
 // references, then one backward pass carrying the multipliers of every
-// selected task at once (design §4, §7).
+// selected task at once (docs/scoring.md, §7).
 //
 // One scorer per thread: it owns its workspaces, which are reused batch
 // after batch.
@@ -50,7 +50,7 @@ class DeepLiftScorer {
 };
 
 // Per-position scores and hypothetical contributions from input multipliers
-// (design §4): s[l] = Σ_c m[c,l]·Δx[c,l] and H[c,l] = m[c,l] − Σ_c' ref[c',l]·m[c',l].
+// (docs/scoring.md): s[l] = Σ_c m[c,l]·Δx[c,l] and H[c,l] = m[c,l] − Σ_c' ref[c',l]·m[c',l].
 // `references` is [4, L*count]. Writes scores [L, count*tasks] and, unless
 // null, hypothetical [4, L*count*tasks].
 void contribution_scores(const Matrix& multipliers, const Matrix& input, const Matrix& references, int length,

@@ -1,4 +1,4 @@
-// In-silico mutagenesis (design §4): D[c,l] = logit(x with base c at l) −
+// In-silico mutagenesis (docs/scoring.md): D[c,l] = logit(x with base c at l) −
 // logit(x), by brute-force re-evaluation of every single-base substitution,
 // batched through the model's forward pass.
 #pragma once

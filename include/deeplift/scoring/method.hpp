@@ -1,4 +1,4 @@
-// Scoring methods (design §4) and which DeepLIFT rule each applies to an
+// Scoring methods (docs/scoring.md) and which DeepLIFT rule each applies to an
 // elementwise nonlinearity.
 #pragma once
 #include <string>

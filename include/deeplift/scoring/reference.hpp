@@ -1,4 +1,4 @@
-// References to score against (design §3).
+// References to score against (docs/scoring.md (encoding, references)).
 #pragma once
 #include <array>
 #include <cstdint>

@@ -1,4 +1,4 @@
-// The files score-seqs writes (design §5): predictions TSV, bedGraph tracks,
+// The files score-seqs writes (docs/outputs.md): predictions TSV, bedGraph tracks,
 // npz arrays for TF-MoDISco. All go through temporary files and appear only
 // when commit() succeeds.
 #pragma once

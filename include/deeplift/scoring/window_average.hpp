@@ -1,5 +1,5 @@
 // Per-base scores of a record scored in overlapping windows: each base gets
-// the mean over the windows covering it (design §5). Windows arrive in start
+// the mean over the windows covering it (docs/outputs.md). Windows arrive in start
 // order, so every base before the next window's start is final and is handed
 // on at once: memory is one window plus one stride, however long the record.
 #pragma once

@@ -1,4 +1,4 @@
-// How a record is cut into windows of the model's input length (design §5).
+// How a record is cut into windows of the model's input length (docs/outputs.md).
 #pragma once
 #include <vector>
 

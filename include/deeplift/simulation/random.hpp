@@ -1,5 +1,5 @@
 // Seeded random numbers whose output is identical bit for bit on every
-// platform, standard library and thread count (design §6: "a --seed makes the
+// platform, standard library and thread count (docs/simulation.md: "a --seed makes the
 // run bit-for-bit reproducible").
 //
 // std::mt19937_64 and std::seed_seq are specified exactly by the C++ standard,

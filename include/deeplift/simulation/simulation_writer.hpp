@@ -1,5 +1,5 @@
-// Writes a Simulation as the three files of design §6, each atomically
-// (temporary file + rename, design §5), so a failed run leaves none of them
+// Writes a Simulation as the three files of docs/simulation.md, each atomically
+// (temporary file + rename, docs/outputs.md), so a failed run leaves none of them
 // half-written:
 //   PREFIX.fa          one record per sequence, sequence on a single line
 //   PREFIX.labels.tsv  "name", one 0/1 column per task, "split"

@@ -13,7 +13,7 @@ namespace deeplift {
 
 struct Dataset {
   std::vector<std::string> names;
-  Matrix inputs;   // [4, length * size()], one-hot (design §3)
+  Matrix inputs;   // [4, length * size()], one-hot (docs/scoring.md (encoding, references))
   Matrix targets;  // [tasks, size()], 0/1
   int length = 0;
 
@@ -36,7 +36,7 @@ struct TrainingData {
 // Throws FormatError naming the file and line/record for: a FASTA record
 // without a row, a row without a FASTA record, a repeated FASTA name, a
 // record whose length is not the model's input length, a bad character
-// (design §3), and for softmax models a row without exactly one label 1;
+// (docs/scoring.md (encoding, references)), and for softmax models a row without exactly one label 1;
 // InputError if the training or validation split is empty.
 TrainingData load_training_data(const std::string& fasta, const LabelTable& labels, const Model& model);
 

@@ -2,7 +2,7 @@
 //   name<TAB><task1><TAB>...[<TAB>split]
 // then one row per record: its FASTA name, 0 or 1 per task and, when the
 // header has it, the split (train, valid or test) — what simulate-motifs
-// writes (design §6). The task columns may come in any order but must be
+// writes (docs/simulation.md). The task columns may come in any order but must be
 // exactly the model's tasks.
 #pragma once
 #include <string>

@@ -5,7 +5,7 @@
 // signal. Long-running library loops call check_interrupt() between units of
 // work (score-seqs: per batch, per chunk, while writing tracks); it throws
 // Interrupted, and the stack unwinds through the output writers' destructors,
-// which remove their temporary files: nothing is left behind (design §5).
+// which remove their temporary files: nothing is left behind (docs/outputs.md).
 // The handler is installed once and resets itself, so a second Ctrl-C ends
 // the process at once the default way.
 #pragma once
