@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Forward pass of `score-seqs` against PyTorch (docs/model-format.md, §5 predictions).
+"""Forward pass of `score-seqs` against PyTorch (docs/model-format.md, docs/outputs.md predictions).
 
 For the four model kinds of tests/tools/model_zoo.py (the paper
 architecture; 'same' padding with stride and dilation; per-position PReLU;

@@ -37,7 +37,7 @@ TEST(Pwm, ShippedGataTal1File) {
   EXPECT_EQ(tal1.name, "TAL1_known1");
   EXPECT_EQ(gata.width(), 10u);
   EXPECT_EQ(tal1.width(), 16u);
-  // Consensus sequences from motifs/README.md §1.
+  // Consensus sequences from docs/simulation.md (the paper's procedure, step 1).
   EXPECT_EQ(gata.consensus(), "GCAGATAAGG");
   EXPECT_EQ(tal1.consensus(), "CTGAACAGATGGTCGG");
   // Values kept digit for digit (the README's adjusted row 1 entry G).

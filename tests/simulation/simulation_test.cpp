@@ -1,4 +1,4 @@
-// The simulation against docs/simulation.md / motifs/README.md §2: exact class sizes,
+// The simulation against docs/simulation.md (the paper's procedure, step 2): exact class sizes,
 // statistics of a 20,000-sequence run, DeepPAD, option errors.
 // Statistical tolerances are 5 binomial standard deviations; chi-square
 // tests use the p = 1e-4 critical value of their degrees of freedom (2 dof:

