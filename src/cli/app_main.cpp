@@ -63,7 +63,9 @@ std::vector<std::string> parse_command_line(int argc, char** argv, const po::opt
   std::vector<std::string> order;
   std::map<std::string, po::parsed_options> occurrences;
   for (const po::option& option : parsed.options) {
-    if (option.unregistered) {
+    // An unknown option, or a word that no positional argument takes (it
+    // comes back with an empty key instead).
+    if (option.unregistered || option.string_key.empty()) {
       const std::string token = option.original_tokens.empty() ? option.string_key : option.original_tokens.front();
       problems.push_back(option.position_key >= 0 || token.rfind('-', 0) != 0
                              ? "unexpected argument '" + token + "'"
@@ -78,13 +80,19 @@ std::vector<std::string> parse_command_line(int argc, char** argv, const po::opt
     found->second.options.push_back(option);
   }
   for (const std::string& key : order) {
+    bool stored = false;
     try {
       po::store(occurrences.at(key), values);
+      stored = true;
     } catch (po::error_with_option_name& e) {
       e.set_prefix(po::command_line_style::allow_long);  // "--threads", not "threads"
       problems.push_back(e.what());
     } catch (const po::error& e) {
       problems.push_back(e.what());
+    }
+    if (!stored) {  // back to its default, as if not given
+      values.erase(key);
+      po::store(po::parsed_options(&options), values);
     }
   }
   for (const auto& description : options.options()) {
