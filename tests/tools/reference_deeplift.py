@@ -91,7 +91,7 @@ def reference_for(spec, ohe):
 
 
 def select(w_dx, dx_is_zero, m_plus, m_minus):
-    """docs/scoring.md linear rule: which incoming multiplier a term w·Δx takes."""
+    """Design §4 linear rule: which incoming multiplier a term w·Δx takes."""
     return np.where(dx_is_zero, (m_plus + m_minus) / 2,
                     np.where(w_dx > 0, m_plus, np.where(w_dx < 0, m_minus, 0.0)))
 
@@ -509,7 +509,7 @@ def ism_deltas(net, ohe):
 
 
 def score(net, ohe, ref, method, risk=None):
-    """docs/scoring.md outputs for one window.
+    """Design §4 outputs for one window.
 
     ohe, ref: [4, L]. Returns dict: logits [T], ref_logits [T], m [T,4,L]
     (None for ism), s [T,L], H [T,4,L], contrib [T,4,L], D (ism only).

@@ -46,7 +46,7 @@ class PositionPReLU(nn.Module):
 
 def build(arch, tensors, normalise_softmax=True):
     """nn.Sequential computing the logits of docs/model-format.md (float64). With
-    normalise_softmax, a softmax model's logits are mean-normalised (docs/scoring.md)."""
+    normalise_softmax, a softmax model's logits are mean-normalised (§4)."""
     torch.set_default_dtype(torch.float64)
     modules = []
     shape = (arch["input"].get("channels", 4), arch["input"]["length"])  # channels: tests only
