@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "deeplift/simulation/pwm.hpp"
+#include "deeplift/motifs/pwm.hpp"
 #include "deeplift/simulation/sampling.hpp"
 
 namespace deeplift {
