@@ -117,13 +117,13 @@ std::vector<NamedTensor> Conv1d::state_dict() const {
   const int out_channels = static_cast<int>(weight_.rows());
   const int in_channels = input_shape().channels;
   const int k = geometry_.kernel_size;
-  SafetensorsTensor weight{{out_channels, in_channels, k}, std::vector<float>(weight_.size())};
+  FloatTensor weight{{out_channels, in_channels, k}, std::vector<float>(weight_.size())};
   // Inverse of the packing in create(): column j*Cin + c is weight[o, c, j].
   for (int o = 0; o < out_channels; ++o)
     for (int c = 0; c < in_channels; ++c)
       for (int j = 0; j < k; ++j)
         weight.values[(static_cast<size_t>(o) * in_channels + c) * k + j] = weight_(o, static_cast<long>(j) * in_channels + c);
-  SafetensorsTensor bias{{out_channels}, std::vector<float>(bias_.data(), bias_.data() + bias_.size())};
+  FloatTensor bias{{out_channels}, std::vector<float>(bias_.data(), bias_.data() + bias_.size())};
   return {{name() + ".weight", std::move(weight)}, {name() + ".bias", std::move(bias)}};
 }
 
