@@ -10,9 +10,9 @@
 #include "deeplift/layers/dense.hpp"
 #include "deeplift/layers/layer_config.hpp"
 #include "deeplift/layers/registry.hpp"
+#include "deeplift/io/safetensors.hpp"
 #include "deeplift/model/profile.hpp"
-#include "deeplift/model/safetensors.hpp"
-#include "json_message.hpp"
+#include "../io/json_message.hpp"
 
 namespace deeplift {
 
