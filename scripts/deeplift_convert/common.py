@@ -187,5 +187,5 @@ def random_inputs(length, count=3, seed=0):
 
 
 def write(path, arch, tensors, test_vectors=None):
-    """docs/model-format.md file, written to a temporary name and renamed into place."""
+    """A docs/model-format.md file, written to a temporary name and renamed into place."""
     write_model.write_file(path, arch, tensors, test_vectors)

@@ -11,12 +11,6 @@
 
 namespace deeplift {
 
-int64_t SafetensorsTensor::element_count() const {
-  int64_t count = 1;
-  for (int64_t d : shape) count *= d;
-  return count;
-}
-
 namespace {
 
 [[noreturn]] void fail(const std::string& path, const std::string& problem) {

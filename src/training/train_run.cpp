@@ -76,6 +76,9 @@ TrainResult train_from_files(const TrainModelOptions& options, std::ostream& log
 
   const nlohmann::json architecture = read_architecture(options.arch);
   Model model = build_untrained_model(architecture, options.arch);
+  if (!model.is_sequential())
+    throw InputError("'" + options.arch + "': train-model trains sequential models only (a layer stack ending in dense; "
+                     "docs/graph-models.md)");
   // A property of the architecture file, so an input error (exit 2), not a usage one.
   if (model.output() == OutputKind::Linear)
     throw InputError("'" + options.arch + "': output \"linear\" has no training loss here; use \"sigmoid\" or \"softmax\"");
