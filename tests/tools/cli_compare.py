@@ -3,6 +3,7 @@ reference implementation; shared by the end-to-end numeric tests."""
 import os
 import re
 import subprocess
+import sys
 import time
 
 import numpy as np
@@ -48,7 +49,7 @@ def scorer(args):
     """The command that runs score-seqs: the built binary, or with
     --self-check the reference-based stand-in. None if the binary is missing."""
     if getattr(args, "self_check", False):
-        return ["/usr/bin/python3", os.path.join(os.path.dirname(os.path.abspath(__file__)), "mock_score_seqs.py")]
+        return [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "mock_score_seqs.py")]
     if not args.bin:
         return None
     path = os.path.join(args.bin, "score-seqs")

@@ -6,10 +6,11 @@ fixed seeds, FASTA files by random_fasta(); nothing binary is committed.
 import json
 import os
 import subprocess
+import sys
 
 import numpy as np
 
-PYTHON = "/usr/bin/python3"
+PYTHON = sys.executable  # the interpreter ctest runs the script tests with (tests/CMakeLists.txt)
 SOURCE = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 # docs/model-format.md's example (the DeepPAD network on the GATA1/TAL1
