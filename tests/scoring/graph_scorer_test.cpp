@@ -11,6 +11,7 @@
 
 #include "../support/architectures.hpp"
 #include "../support/graph_models.hpp"
+#include "../support/random_models.hpp"
 #include "deeplift/model/model.hpp"
 #include "deeplift/scoring/deeplift_scorer.hpp"
 #include "deeplift/scoring/dinucleotide_shuffle.hpp"
@@ -439,6 +440,26 @@ TEST(GraphScorer, KReferencesEqualRepeatingTheInput) {
     ASSERT_EQ(once.logits.cols(), count);
     for (int n = 0; n < count; ++n)
       EXPECT_TRUE(once.logits.col(n).isApprox(repeated_out.logits.col(n * k), 1e-5f));
+  }
+}
+
+// The same on a layer stack with a max pool (sparse multipliers), for every
+// DeepLIFT method.
+TEST(GraphScorer, KReferencesOnALayerStackWithAMaxPool) {
+  const Model model = testing_support::paper_model(55, 8, 16);
+  const int length = model.input_length(), count = 2, k = 2;
+  const auto sequences = random_sequences(count, length, 56);
+  const Matrix input = encode(sequences), refs = shuffled_references(sequences, k, 57);
+  Matrix repeated(4, static_cast<long>(length) * count * k);
+  for (int n = 0; n < count; ++n)
+    for (int j = 0; j < k; ++j)
+      repeated.middleCols(static_cast<long>(n * k + j) * length, length) = input.middleCols(static_cast<long>(n) * length, length);
+  for (Method method : {Method::RevealCancel, Method::Rescale, Method::GenomicsDefault, Method::GradInput}) {
+    DeepLiftScorer scorer(model, method, {0, 2});
+    BatchScores once, repeated_out;
+    scorer.score(input, refs, count, k, once);
+    scorer.score(repeated, refs, count * k, repeated_out);
+    EXPECT_TRUE(once.multipliers.isApprox(repeated_out.multipliers, 1e-5f)) << method_name(method);
   }
 }
 
