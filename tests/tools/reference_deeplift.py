@@ -143,21 +143,47 @@ class Conv1d:
 
     def forward(self, x):
         patches = self.padded(x)[..., self.tap]                       # [..., C, Lout, K]
-        return np.einsum("ock,...cjk->...oj", self.weight, patches) + self.bias[:, None]
+        out = np.tensordot(patches, self.weight, axes=([-3, -1], [1, 2]))   # [..., Lout, O]
+        return np.swapaxes(out, -1, -2) + self.bias[:, None]
+
+    def taps(self, dx):
+        """Δx at every (in channel c, output j, tap k): [C, Lout, K]."""
+        return self.padded(dx)[:, self.tap]
 
     def terms(self, dx):
         """w·Δx for every (out channel o, in channel c, output j, tap k)."""
-        dx_taps = self.padded(dx)[:, self.tap]                        # [C, Lout, K]
+        dx_taps = self.taps(dx)
         return self.weight[:, :, None, :] * dx_taps[None], dx_taps[None] == 0
 
+    def _apply(self, weight, dx_taps):
+        """Σ_{c,k} weight[o,c,k]·dx_taps[c,j,k] -> [O, Lout]."""
+        return np.tensordot(weight, dx_taps, axes=([1, 2], [0, 2]))
+
     def split(self, dx):
-        w_dx, _ = self.terms(dx)
-        return np.maximum(w_dx, 0).sum(axis=(1, 3)), np.minimum(w_dx, 0).sum(axis=(1, 3))
+        """Δz⁺ = Σ max(w·Δx, 0) = conv(W⁺, Δx⁺) + conv(W⁻, Δx⁻), Δz⁻ its mirror."""
+        t = self.taps(dx)
+        w_pos, w_neg = np.maximum(self.weight, 0), np.minimum(self.weight, 0)
+        t_pos, t_neg = np.maximum(t, 0), np.minimum(t, 0)
+        return (self._apply(w_pos, t_pos) + self._apply(w_neg, t_neg),
+                self._apply(w_pos, t_neg) + self._apply(w_neg, t_pos))
+
+    def _through(self, weight, m):
+        """Σ_o weight[o,c,k]·m[t,o,j] -> [T, C, Lout, K]."""
+        return np.einsum("toj,ock->tcjk", m, weight, optimize=True)
 
     def backward(self, m_plus, m_minus, dx):
-        w_dx, dx_zero = self.terms(dx)
-        chosen = select(w_dx, dx_zero, m_plus[:, :, None, :, None], m_minus[:, :, None, :, None])
-        per_tap = (self.weight[None, :, :, None, :] * chosen).sum(axis=1)   # [T, C, Lout, K]
+        # The linear rule per term w·Δx (select()), regrouped by the sign of
+        # Δx: Δx > 0 takes M⁺ through W⁺ and M⁻ through W⁻, Δx < 0 the
+        # mirror, Δx == 0 the mean of M⁺ and M⁻ through W.
+        if m_plus is m_minus:
+            per_tap = self._through(self.weight, m_plus)
+        else:
+            t = self.taps(dx)[None]
+            w_pos, w_neg = np.maximum(self.weight, 0), np.minimum(self.weight, 0)
+            pos = self._through(w_pos, m_plus) + self._through(w_neg, m_minus)
+            neg = self._through(w_neg, m_plus) + self._through(w_pos, m_minus)
+            zero = self._through(self.weight, (m_plus + m_minus) / 2)
+            per_tap = np.where(t > 0, pos, np.where(t < 0, neg, zero))
         tasks, channels = per_tap.shape[:2]
         m = np.zeros((tasks, channels, self.in_length + sum(self.pad)), dtype=per_tap.dtype)
         last = self.stride * (self.out_length - 1) + 1
