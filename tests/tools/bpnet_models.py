@@ -25,6 +25,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import model_zoo
+import reference_deeplift
 
 COUNTS_MARGIN = 37   # bpnet-lite: the counts head averages [start − 37, end + 37)
 SMALL = {"n_filters": 32, "n_layers": 4, "n_strands": 2, "length": 300, "out_length": 120}
@@ -206,3 +207,20 @@ def write_pair(directory, seed=0, scale=1.0, test_vectors=2, source=model_zoo.SO
         path = write(module, os.path.join(directory, f"{kind}.safetensors"), test_vectors, source)
         out[kind] = (module, path)
     return out
+
+
+def conditioned_shuffles(nets, x, count, rng, threshold=1e-5, tries=500):
+    """count references [count, 4, L] for x [4, L]: x's columns in random
+    order (the composition kept, N columns too), drawn again until float32
+    rounding moves no model's bpnet-lite profile seed by more than threshold
+    of its largest value (reference_deeplift.profile_seed_spread; nets:
+    [(float64 Network, float32 Network)]): where the float64 reference and a
+    float32 engine can agree to 1e-4."""
+    out = []
+    for _ in range(tries):
+        ref = x[:, rng.permutation(x.shape[1])]
+        if all(reference_deeplift.profile_seed_spread(net, net32, x, ref) <= threshold for net, net32 in nets):
+            out.append(ref)
+            if len(out) == count:
+                return np.stack(out)
+    raise RuntimeError(f"no {count} well-conditioned shuffles in {tries} tries")

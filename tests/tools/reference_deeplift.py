@@ -643,10 +643,28 @@ def profile_seed(z_x, z_r, method, convention="bpnet-lite"):
     if convention != "bpnet-lite":
         raise ValueError(f"unknown profile target {convention}")
     d = zt_x - zt_r
-    small = np.abs(d) < PROFILE_GUARD   # no float32 risk note: secant and derivative differ by O(|Δz̃|)
+    small = np.abs(d) < PROFILE_GUARD
     secant = (zt_x * p_x - zt_r * p_r) / np.where(small, 1, d)
     m = np.where(small, p_x * (1 + zt_x * (1 - p_x)), secant)
     return m - m.mean()
+
+
+def profile_seed_spread(net, net32, ohe, ref):
+    """How far float32 rounding moves the bpnet-lite profile seed: max over
+    profile tasks of max|seed(float32 run) − seed(float64 run)| / max|seed|
+    (0 without profile tasks). The seed divides Δhᵢ by Δz̃ᵢ and hᵢ depends
+    on every entry, so where some Δz̃ᵢ is small the seed (through its mean)
+    swings with the rounding of z -- for any float32 engine: tests compare
+    one with this float64 reference on references where this is small."""
+    worst = 0.0
+    a64, r64 = net.forward(ohe), net.forward(ref)
+    a32, r32 = net32.forward(ohe), net32.forward(ref)
+    for node, kind, _ in net.task_outputs:
+        if kind == "profile":
+            s64 = profile_seed(a64[node].reshape(-1), r64[node].reshape(-1), "rescale")
+            s32 = profile_seed(a32[node].reshape(-1), r32[node].reshape(-1), "rescale")
+            worst = max(worst, float(np.abs(s64 - s32).max() / np.abs(s64).max()))
+    return worst
 
 
 # ----------------------------------------------------------------------------
@@ -743,8 +761,11 @@ def collapse(m_plus, m_minus, delta):
     return select(d, d == 0, m_plus, m_minus)
 
 
-def seeds(net, acts, ref_acts, method, profile_convention):
-    """{node: multipliers [T, *shape]}: each task's target on its output."""
+def seeds(net, acts, ref_acts, method, profile_convention, risk=None):
+    """{node: multipliers [T, *shape]}: each task's target on its output.
+    A profile task under bpnet-lite notes a Δz̃ᵢ near the 1e-6 guard: hᵢ
+    depends on every entry, so Δhᵢ/Δz̃ᵢ is large there and the guard (which
+    drops Δhᵢ) is a real discontinuity."""
     tasks = len(net.tasks)
     if not net.graph:   # the pre-activation logits of the last dense layer
         return {len(net.layers): np.eye(tasks, dtype=net.dtype)}
@@ -754,7 +775,11 @@ def seeds(net, acts, ref_acts, method, profile_convention):
         if kind == "scalar":
             m[(t, channel) + (0,) * (len(net.shapes[node]) - 1)] = 1.0
         else:
-            seed = profile_seed(acts[node].reshape(-1), ref_acts[node].reshape(-1), method, profile_convention)
+            z_x, z_r = acts[node].reshape(-1), ref_acts[node].reshape(-1)
+            seed = profile_seed(z_x, z_r, method, profile_convention)
+            if risk is not None and method != "grad-input" and profile_convention == "bpnet-lite":
+                d = np.abs(profile_target(z_x)[0] - profile_target(z_r)[0])
+                risk.add(f"profile task {net.tasks[t]}: |Δz̃| in (1e-7, 1e-5)", int(np.sum((d > 1e-7) & (d < 1e-5))))
             m[t] = seed.reshape(net.shapes[node]).astype(net.dtype)
     return out
 
@@ -776,7 +801,7 @@ def backward(net, acts, ref_acts, method, risk=None, profile_convention="bpnet-l
             old[0] = old[0] + m_plus
             old[1] = old[0] if both else old[1] + m_minus
 
-    for node, m in seeds(net, acts, ref_acts, method, profile_convention).items():
+    for node, m in seeds(net, acts, ref_acts, method, profile_convention, risk).items():
         give(node, m, m)
     for i in range(len(net.layers) - 1, -1, -1):
         node = i + 1

@@ -157,7 +157,7 @@ class GraphNet(nn.Module):
             self.kinds.append(kind)
             self.keys.append(key)
             with torch.no_grad():
-                probes[key] = self._apply(kind, module, [probes[s] for s in sources])
+                probes[key] = self._combine(kind, module, [probes[s] for s in sources])
             previous = key
         self.layers = nn.ModuleList(modules)
         self.outputs = []
@@ -172,7 +172,7 @@ class GraphNet(nn.Module):
         self.eval()
 
     @staticmethod
-    def _apply(kind, module, ins):
+    def _combine(kind, module, ins):
         if kind == "add":
             out = ins[0]
             for x in ins[1:]:
@@ -185,7 +185,7 @@ class GraphNet(nn.Module):
     def activations(self, x):
         acts = {"input": x}
         for kind, key, sources, module in zip(self.kinds, self.keys, self.sources, self.layers):
-            acts[key] = self._apply(kind, module, [acts[s] for s in sources])
+            acts[key] = self._combine(kind, module, [acts[s] for s in sources])
         return acts
 
     def forward(self, x):
