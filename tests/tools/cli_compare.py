@@ -39,6 +39,23 @@ def expected_scores(net, net32, records, reference, method, reference_for):
     return out
 
 
+def expected_scores_npz(net, net32, records, references, method, profile_convention="bpnet-lite"):
+    """expected_scores() for `--reference npz:`: references [N, K, 4, L], each
+    record scored against its K references and averaged
+    (reference_deeplift.score_references)."""
+    import reference_deeplift as R
+    out = []
+    for (name, ohe), refs in zip(records, references):
+        risk = R.Float32Risk()
+        result = R.score_references(net, ohe, refs, method, risk, profile_convention)
+        result["skip"] = "; ".join(risk.notes) or None
+        rounded = R.score_references(net32, ohe, refs, method, profile_convention=profile_convention)
+        result["spread_s"] = np.abs(rounded["s"] - result["s"])
+        result["spread_H"] = np.abs(rounded["H"] - result["H"])
+        out.append(result)
+    return out
+
+
 def score_tolerance(want, spread, scale):
     """Absolute tolerance per element (see ROUNDING_MARGIN); rtol 1e-4 is added by the caller."""
     return 1e-4 * scale + 1e-5 + ROUNDING_MARGIN * spread
