@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
       ("out,o", po::value(&options.out)->required(), "output prefix: PREFIX.<task>.bedGraph, PREFIX.*.npz, PREFIX.predictions.tsv")
       ("method", po::value(&options.method)->default_value(options.method), "scoring method (see below)")
       ("reference,r", po::value(&options.reference)->default_value(options.reference),
-       "reference: gc:F, gc:auto, freqs:a,c,g,t, shuffle:K[,seed], zeros")
+       "reference: gc:F, gc:auto, freqs:a,c,g,t, shuffle:K[,seed], zeros, npz:FILE")
       ("tasks", po::value(&options.tasks)->default_value(options.tasks), "tasks to score: all, or names separated by commas")
       ("formats", po::value(&options.formats)->default_value(options.formats), "outputs: any of bedgraph, bigwig, npz, tsv")
       ("threads,t", po::value(&options.threads)->default_value(options.threads), "threads (0: every core)")

@@ -9,8 +9,8 @@
 #include "deeplift/layers/dense.hpp"
 #include "deeplift/layers/layer_config.hpp"
 #include "deeplift/layers/registry.hpp"
-#include "deeplift/model/safetensors.hpp"
-#include "json_message.hpp"
+#include "deeplift/io/safetensors.hpp"
+#include "../io/json_message.hpp"
 
 namespace deeplift {
 

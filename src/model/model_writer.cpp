@@ -2,7 +2,7 @@
 
 #include "deeplift/errors.hpp"
 #include "deeplift/io/atomic_file.hpp"
-#include "deeplift/model/safetensors_writer.hpp"
+#include "deeplift/io/safetensors_writer.hpp"
 
 namespace deeplift {
 

@@ -18,6 +18,7 @@ The model files name the layers as docs/model-format.md's graph example
 (c0, r0, c{i}, r{i}, a{i}, pconv, profile, cwin, gap, flat, counts).
 """
 import os
+import sys
 
 import numpy as np
 import torch
@@ -157,12 +158,36 @@ def as_float32(module):
     return module
 
 
-def write(module, path, test_vectors=2, source=model_zoo.SOURCE):
-    """Write module as a model file with scripts/write-model.py (every tensor
-    given); returns path. Round the module's weights with as_float32 first
-    to compare it with the file."""
-    return model_zoo.write_model(architecture(module), path, weights=tensors(module), source=source,
-                                 extra=["--test-vectors", str(test_vectors)] if test_vectors else [])
+def _model_file(source):
+    """scripts/deeplift_py/model_file.py of the source tree (the model file writer)."""
+    scripts = os.path.join(source, "scripts")
+    if scripts not in sys.path:
+        sys.path.insert(0, scripts)
+    from deeplift_py import model_file
+    return model_file
+
+
+def write(module, path, test_vectors=2, source=model_zoo.SOURCE, seed=0):
+    """Write module as a model file (version 2) with scripts/deeplift_py's
+    writer, every tensor given; returns path. test_vectors > 0 embeds that
+    many one-hot inputs (every second one with some N columns) with the
+    module's own values of the tasks (profile f, counts), as a converter
+    embeds its source framework's. Round the module's weights with as_float32
+    first to compare it with the file."""
+    model_file = _model_file(source)
+    arch = architecture(module)
+    stored = model_file.build_tensors(arch, given=tensors(module))
+    vectors = None
+    if test_vectors:
+        rng = np.random.default_rng(seed + 1)
+        x = np.zeros((test_vectors, 4, module.length))
+        for i in range(test_vectors):
+            x[i, rng.integers(0, 4, size=module.length), np.arange(module.length)] = 1.0
+            if i % 2 == 1:
+                x[i][:, rng.choice(module.length, size=module.length // 20, replace=False)] = 0.0
+        vectors = {"inputs": x.tolist(), "logits": task_values(module, x).tolist()}
+    model_file.write_file(path, model_file.stored_architecture(arch), stored, vectors)
+    return path
 
 
 def outputs(module, x):
@@ -204,7 +229,7 @@ def write_pair(directory, seed=0, scale=1.0, test_vectors=2, source=model_zoo.SO
     out = {}
     for offset, kind in enumerate(("bpnet-lite", "keras")):
         module = as_float32(make(kind, seed + offset, scale, **shape))
-        path = write(module, os.path.join(directory, f"{kind}.safetensors"), test_vectors, source)
+        path = write(module, os.path.join(directory, f"{kind}.safetensors"), test_vectors, source, seed + offset)
         out[kind] = (module, path)
     return out
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "deeplift/model/safetensors.hpp"
+#include "deeplift/io/safetensors.hpp"
 #include "deeplift/tensor.hpp"
 
 namespace deeplift {

@@ -10,7 +10,7 @@
 #include "deeplift/motifs/score_arrays.hpp"
 #include "deeplift/motifs/seqlets.hpp"
 #include "deeplift/motifs/similarity.hpp"
-#include "deeplift/simulation/pwm.hpp"
+#include "deeplift/motifs/pwm.hpp"
 
 namespace deeplift {
 

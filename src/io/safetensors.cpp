@@ -1,4 +1,4 @@
-#include "deeplift/model/safetensors.hpp"
+#include "deeplift/io/safetensors.hpp"
 
 #include <algorithm>
 #include <cstring>
