@@ -30,6 +30,7 @@ Run:  /usr/bin/python3 tests/scoring/test_graph_models.py --bin BUILD [--source 
                          stand-in (tests/tools/mock_score_seqs.py)
 """
 import os
+import re
 import sys
 
 import numpy as np
@@ -42,6 +43,7 @@ import reference_deeplift as R  # noqa: E402
 import safetensors_model  # noqa: E402
 import script_test  # noqa: E402
 from script_test import require  # noqa: E402
+from cli_compare import LAST_STDERR  # noqa: E402
 
 
 def options(ap):
@@ -190,6 +192,10 @@ def run_and_compare(kind, method, convention=None, shared=False, label=None):
         cli += ["--profile-target", convention]
     ok, message = cli_compare.run(COMMAND, cli, label)
     require(ok, message)
+    if method in ("revealcancel", "genomics-default"):
+        # every ReLU follows a conv: nothing falls back to Rescale, so no layer is named on stderr
+        named = [n for n in m["net"].node_of if n != "input" and re.search(rf"\b{re.escape(n)}\b", LAST_STDERR[0])]
+        require(not named, f"{label}: stderr names layers {named} (a RevealCancel fallback?):\n{LAST_STDERR[0]}")
     want = expected(kind, method, convention or "bpnet-lite", shared)
     skipped = [(name, e["skip"]) for (name, _), e in zip(RECORDS, want) if e["skip"]]
     for name, why in skipped:
@@ -221,6 +227,47 @@ for _kind in MODELS:
     add_case(_kind, "revealcancel", "bpnet-lite")
     add_case(_kind, "genomics-default")
     add_case(_kind, "grad-input")
+
+
+@RUN.check
+def revealcancel_fallback_is_reported_once():
+    """A ReLU behind a max pool (through a crop) has no Δz⁺/Δz⁻: RevealCancel
+    falls back to Rescale there, and the run says so once on stderr, naming
+    that layer and not the ReLU behind conv → crop (whose split is looked up
+    through the crop). The scores are then the reference's, which applies
+    the same rules."""
+    require(COMMAND is not None, "score-seqs not built")
+    arch = {"input": {"alphabet": "ACGT", "length": 60},
+            "layers": [{"type": "conv1d", "name": "conv_a", "in_channels": 4, "out_channels": 4, "kernel_size": 5},
+                       {"type": "maxpool1d", "name": "pool", "kernel_size": 2},
+                       {"type": "crop1d", "name": "pool_crop", "left": 1, "right": 2},
+                       {"type": "relu", "name": "relu_after_pool"},
+                       {"type": "conv1d", "name": "conv_b", "in_channels": 4, "out_channels": 4, "kernel_size": 5,
+                        "inputs": ["input"]},
+                       {"type": "crop1d", "name": "conv_crop", "length": 25},
+                       {"type": "relu", "name": "relu_after_conv"},
+                       {"type": "concat", "name": "both", "inputs": ["relu_after_pool", "relu_after_conv"]},
+                       {"type": "flatten", "name": "flat"},
+                       {"type": "dense", "name": "out", "in_features": 200, "out_features": 1}],
+            "outputs": [{"name": "y", "layer": "out"}]}
+    path = model_zoo.write_model(arch, os.path.join(TMP, "fallback.safetensors"), seed=3, source=ARGS.source)
+    net = R.Network(*safetensors_model.load(path)[:2])
+    fasta = os.path.join(TMP, "fallback.fa")
+    records = [(name, R.one_hot(seq, name)) for name, seq in model_zoo.random_fasta(fasta, 6, length=60, seed=4)]
+    prefix = os.path.join(TMP, "fallback")
+    ok, message = cli_compare.run(COMMAND, ["--model", path, "--fasta", fasta, "--out", prefix, "--method",
+                                            "revealcancel", "--reference", "gc:0.4", "--formats", "npz,tsv",
+                                            "--threads", "2", "--batch-size", "2"], "fallback")
+    require(ok, message)
+    stderr = LAST_STDERR[0]
+    mentions = len(re.findall(r"\brelu_after_pool\b", stderr))
+    require(mentions == 1 and not re.search(r"\brelu_after_conv\b", stderr),
+            f"stderr should name relu_after_pool once and not relu_after_conv:\n{stderr}")
+    want = cli_compare.expected_scores(net, R.Network(*safetensors_model.load(path)[:2], dtype=np.float32),
+                                       records, "gc:0.4", "revealcancel", R.reference_for)
+    problems = cli_compare.Problems("fallback")
+    cli_compare.check_run(problems, prefix, net, records, want, "revealcancel", formats=("npz", "tsv"))
+    require(not problems, problems.report())
 
 
 @RUN.check

@@ -10,6 +10,7 @@ import numpy as np
 REGION = re.compile(r"^(.+):(\d+)-(\d+)$")
 MAX_REPORTED = 8
 TIMING = {"runs": 0, "seconds": 0.0}   # time spent inside score-seqs, for the summary line
+LAST_STDERR = [""]                    # the last run's stderr, for tests of its messages
 # A score's tolerance: 1e-4 relative + 1e-4 of the record's largest |score|
 # + 1e-5, plus ROUNDING_MARGIN times how far the same reference moves that
 # number when run in float32 (large only where the math is ill-conditioned,
@@ -78,6 +79,7 @@ def run(command, options, what):
     proc = subprocess.run(command + options, capture_output=True, text=True)
     TIMING["runs"] += 1
     TIMING["seconds"] += time.time() - start
+    LAST_STDERR[0] = proc.stderr
     if proc.returncode != 0:
         return False, (f"{what}: score-seqs exited {proc.returncode}\n  command: {' '.join(command + options)}\n"
                        f"  stderr: {proc.stderr.strip()[-2000:]}")

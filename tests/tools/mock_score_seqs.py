@@ -74,6 +74,10 @@ def main():
         if npz_refs.shape[0] != len(records) or npz_refs.shape[2:] != (4, net.length):
             sys.exit(f"mock score-seqs: {args.reference}: shape {npz_refs.shape} for {len(records)} windows")
 
+    fallbacks = R.revealcancel_fallbacks(net) if args.method == "revealcancel" else []
+    if fallbacks:   # docs/scoring.md: said once per run
+        print(f"mock score-seqs: RevealCancel falls back to Rescale at {', '.join(fallbacks)} "
+              "(no split of their input)", file=sys.stderr)
     rows, ohes, contribs, hyps, scores = [], [], [], [], []
     for n, (name, seq) in enumerate(records):
         ohe = R.one_hot(seq, name)

@@ -734,6 +734,13 @@ def nonlinearity_rule(net, index, method):
     return "rescale"
 
 
+def revealcancel_fallbacks(net):
+    """Names (or indices) of the nonlinearities for which no Δz⁺/Δz⁻ split
+    can be had: Rescale there, even when the method asks for RevealCancel."""
+    return [net.arch["layers"][i].get("name", str(i)) for i, layer in enumerate(net.layers)
+            if isinstance(layer, Elementwise) and not split_producers(net, net.sources[i][0])]
+
+
 class Float32Risk:
     """Discontinuities that float32 rounding can cross, where a float32 engine
     may legitimately part from this float64 reference by more than rounding:

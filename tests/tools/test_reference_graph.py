@@ -642,6 +642,8 @@ def no_split_behind_a_pool_is_rescale():
               "outputs": [{"name": "y", "layer": "o"}]}
     _, _, net = write(pooled, "pooled", seed=2)
     require(R.nonlinearity_rule(net, 3, "revealcancel") == "rescale", "relu behind maxpool → crop: not Rescale")
+    require(R.revealcancel_fallbacks(net) == ["r"] and R.revealcancel_fallbacks(fanout_model()[2]) == [],
+            "revealcancel_fallbacks")
     x = random_ohe(20)
     ref = R.reference_for("gc:0.4", x)
     close(R.score(net, x, ref, "revealcancel")["m"], R.score(net, x, ref, "rescale")["m"], 0, 0,
