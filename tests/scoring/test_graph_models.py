@@ -6,8 +6,8 @@ and PyTorch.
 Two BPNet-style models built in PyTorch (tests/tools/bpnet_models.py: a
 bpnet-lite layout with 'same' padding and a Keras-style twin with 'valid'
 padding and centre crops; 32 filters, 4 dilated residual layers, 300 bp in,
-2 strands × 120 positions out, a counts head) are written as model files by
-scripts/write-model.py, with test vectors. Each is scored with
+2 strands × 120 positions out, a counts head) are written as model files
+with PyTorch's values as test vectors. Each is scored with
 `--tasks profile,counts --reference npz:REFS.npz` under every DeepLIFT
 method and both profile conventions; predictions.tsv, the npz files and the
 bedGraphs are compared with the reference (scores to 1e-4 of the record's
@@ -15,6 +15,9 @@ largest score, see tests/tools/cli_compare.py), summation-to-delta is checked
 from the binary's own outputs (every method but grad-input; the profile task
 only under bpnet-lite, whose scores sum to f(x) − f(r)), and the logits and
 grad-input scores are compared with torch's outputs and autograd gradients.
+A small graph with every graph feature (tests/tools/model_zoo.py FANOUT:
+fan-out, concat, odd crops, a nonlinearity behind an add and behind a crop,
+a profile and two scalar tasks) is scored the same way.
 
 REFS.npz holds K shuffles per sequence, shape (N, K, 4, L), chosen where the
 bpnet-lite profile seed is well-conditioned (a float32 engine and the float64
@@ -58,29 +61,39 @@ COMMAND = cli_compare.scorer(ARGS)
 RUN = script_test.Runner("test_graph_models", ARGS.keep)
 TMP = RUN.tmp
 LENGTH = bpnet_models.SMALL["length"]
-TASKS = ["profile", "counts"]
+BPNETS = ("bpnet-lite", "keras")
 SUMMATION = ("revealcancel", "rescale", "genomics-default")
 MAX_SKIPPED = 0.4    # fraction of records a run may leave out as float-fragile (a ReLU's |Δz| < 1e-6
                      # somewhere among 3 × 150,000 units is common; see reference_deeplift.Float32Risk)
 RNG = np.random.default_rng(1917)
 
-# The models: PyTorch modules (weights rounded to float32 as stored), their
-# files, and the reference's float64 and float32 networks of the files.
+# The models: the BPNet PyTorch modules (weights rounded to float32 as
+# stored) and model_zoo.FANOUT (every graph feature, 40 bp), their files,
+# the reference's float64 and float32 networks of the files, the FASTA each
+# scores and its tasks.
 MODELS = {}
-for _kind, (_module, _path) in bpnet_models.write_pair(TMP, seed=40, scale=1.5, source=ARGS.source).items():
-    _arch, _tensors, _ = safetensors_model.load(_path)
-    MODELS[_kind] = {"module": _module, "path": _path, "net": R.Network(_arch, _tensors),
-                     "net32": R.Network(_arch, _tensors, dtype=np.float32)}
-
 FASTA = os.path.join(TMP, "windows.fa")
 RECORDS = [(name, R.one_hot(seq, name)) for name, seq in
            model_zoo.random_fasta(FASTA, ARGS.sequences, length=LENGTH, seed=17, region_name="chr3:2001-2300")]
+for _kind, (_module, _path) in bpnet_models.write_pair(TMP, seed=40, scale=1.5, source=ARGS.source).items():
+    MODELS[_kind] = {"module": _module, "path": _path, "fasta": FASTA, "records": RECORDS,
+                     "tasks": ["profile", "counts"]}
+_fasta = os.path.join(TMP, "fanout.fa")
+MODELS["fanout"] = {
+    "module": None, "fasta": _fasta, "tasks": ["profile", "up", "down"],
+    "path": model_zoo.write_model(model_zoo.FANOUT, os.path.join(TMP, "fanout.safetensors"), seed=9, scale=1.5,
+                                  source=ARGS.source),
+    "records": [(name, R.one_hot(seq, name)) for name, seq in
+                model_zoo.random_fasta(_fasta, ARGS.sequences, length=40, seed=18, region_name="chr4:101-140")]}
+for _m in MODELS.values():
+    _arch, _tensors, _ = safetensors_model.load(_m["path"])
+    _m["net"], _m["net32"] = R.Network(_arch, _tensors), R.Network(_arch, _tensors, dtype=np.float32)
 
 # Per model: K conditioned shuffles per record, (N, K, 4, L) float32.
 REFS = {}
 for _kind, _m in MODELS.items():
     _refs = np.stack([bpnet_models.conditioned_shuffles([(_m["net"], _m["net32"])], ohe, ARGS.references, RNG)
-                      for _, ohe in RECORDS]).astype(np.float32)
+                      for _, ohe in _m["records"]]).astype(np.float32)
     REFS[_kind] = (os.path.join(TMP, f"{_kind}.refs.npz"), _refs)
     np.savez(REFS[_kind][0], _refs)
 # Shared by every record: (K, 4, L), GC-like backgrounds and random sequences.
@@ -103,9 +116,9 @@ def expected(kind, method, convention, shared):
     if method == "genomics-default" and rules(MODELS[kind]["net"], method) == rules(MODELS[kind]["net"], "rescale"):
         key = (kind, "rescale", convention, shared)   # every ReLU follows a conv: genomics-default is Rescale
     if key not in _expected:
-        refs = np.repeat(SHARED[None], len(RECORDS), axis=0) if shared else REFS[kind][1]
         m = MODELS[kind]
-        _expected[key] = cli_compare.expected_scores_npz(m["net"], m["net32"], RECORDS, refs.astype(np.float64),
+        refs = np.repeat(SHARED[None], len(m["records"]), axis=0) if shared else REFS[kind][1]
+        _expected[key] = cli_compare.expected_scores_npz(m["net"], m["net32"], m["records"], refs.astype(np.float64),
                                                          key[1], convention)
     return _expected[key]
 
@@ -134,7 +147,8 @@ def model_files_and_reference_match_torch():
     """Forward: the reference on the model files vs the PyTorch modules
     (profile, counts, f) to 1e-5; the files are version 2 with test vectors."""
     x = np.stack([ohe for _, ohe in RECORDS] + [REFS["keras"][1][0, 0].astype(np.float64)])
-    for kind, m in MODELS.items():
+    for kind in BPNETS:
+        m = MODELS[kind]
         meta = safetensors_model.load(m["path"])[2]
         require(meta["version"] == "2" and "test_vectors" in meta, f"{kind}: metadata {sorted(meta)}")
         profile, counts = bpnet_models.outputs(m["module"], x)
@@ -150,7 +164,7 @@ def model_files_and_reference_match_torch():
 @RUN.check
 def reference_grad_input_matches_torch():
     """The reference's grad-input (K references averaged) vs torch's autograd."""
-    for kind in MODELS:
+    for kind in BPNETS:
         want = torch_scores(kind, lambda n: REFS[kind][1][n].astype(np.float64))
         got = expected(kind, "grad-input", "bpnet-lite", False)
         for (name, _), g, w in zip(RECORDS, got, want):
@@ -166,7 +180,7 @@ def reference_sums_to_delta():
     DeepLIFT method on the residual models (the profile under bpnet-lite)."""
     for kind in MODELS:
         for method in SUMMATION:
-            for (name, _), e in zip(RECORDS, expected(kind, method, "bpnet-lite", False)):
+            for (name, _), e in zip(MODELS[kind]["records"], expected(kind, method, "bpnet-lite", False)):
                 delta = e["logits"] - e["ref_logits"]
                 total = e["s"].sum(axis=1)
                 require(np.allclose(total, delta, rtol=1e-8, atol=1e-10 * (1 + np.abs(e["s"]).sum())),
@@ -185,7 +199,8 @@ def run_and_compare(kind, method, convention=None, shared=False, label=None):
     outdir = os.path.join(TMP, label.replace(" ", "_"))
     os.makedirs(outdir)
     prefix = os.path.join(outdir, "out")
-    cli = ["--model", m["path"], "--fasta", FASTA, "--out", prefix, "--tasks", ",".join(TASKS),
+    records, tasks = m["records"], m["tasks"]
+    cli = ["--model", m["path"], "--fasta", m["fasta"], "--out", prefix, "--tasks", ",".join(tasks),
            "--method", method, "--reference", "npz:" + (SHARED_PATH if shared else REFS[kind][0]),
            "--formats", "bedgraph,npz,tsv", "--threads", "2"]
     if convention:
@@ -193,23 +208,25 @@ def run_and_compare(kind, method, convention=None, shared=False, label=None):
     ok, message = cli_compare.run(COMMAND, cli, label)
     require(ok, message)
     if method in ("revealcancel", "genomics-default"):
-        # every ReLU follows a conv: nothing falls back to Rescale, so no layer is named on stderr
-        named = [n for n in m["net"].node_of if n != "input" and re.search(rf"\b{re.escape(n)}\b", LAST_STDERR[0])]
+        # every nonlinearity has a split: nothing falls back to Rescale, so no layer is named on stderr
+        nonlinear = [spec["name"] for spec, layer in zip(m["net"].arch["layers"], m["net"].layers)
+                     if isinstance(layer, R.Elementwise)]
+        named = [n for n in nonlinear if re.search(rf"\b{re.escape(n)}\b", LAST_STDERR[0])]
         require(not named, f"{label}: stderr names layers {named} (a RevealCancel fallback?):\n{LAST_STDERR[0]}")
     want = expected(kind, method, convention or "bpnet-lite", shared)
-    skipped = [(name, e["skip"]) for (name, _), e in zip(RECORDS, want) if e["skip"]]
+    skipped = [(name, e["skip"]) for (name, _), e in zip(records, want) if e["skip"]]
     for name, why in skipped:
         print(f"  note: {label}: {name} not compared numerically (float-fragile: {why})")
-    require(len(skipped) <= MAX_SKIPPED * len(RECORDS), f"{label}: {len(skipped)} records float-fragile")
+    require(len(skipped) <= MAX_SKIPPED * len(records), f"{label}: {len(skipped)} records float-fragile")
     produced = sorted(os.listdir(outdir))
     wanted = sorted(["out.predictions.tsv", "out.ohe.npz"]
-                    + [f"out.{t}.{k}" for t in TASKS for k in ("contrib.npz", "hyp.npz", "bedGraph")])
+                    + [f"out.{t}.{k}" for t in tasks for k in ("contrib.npz", "hyp.npz", "bedGraph")])
     problems = cli_compare.Problems(label)
     if produced != wanted:
         problems.add("files", f"output files {produced}, expected {wanted}")
     if all(os.path.exists(os.path.join(outdir, f)) for f in wanted):
         summation = method in SUMMATION and (convention or "bpnet-lite") == "bpnet-lite"
-        cli_compare.check_run(problems, prefix, m["net"], RECORDS, want, method, TASKS, summation=summation)
+        cli_compare.check_run(problems, prefix, m["net"], records, want, method, tasks, summation=summation)
     require(not problems, f"{label}: outputs differ from the reference\n{problems.report()}")
     return prefix
 
@@ -221,12 +238,15 @@ def add_case(kind, method, convention=None, shared=False):
     RUN.check(case)
 
 
-for _kind in MODELS:
+for _kind in BPNETS:
     add_case(_kind, "rescale")                                   # the default profile target: bpnet-lite
     add_case(_kind, "rescale", "chrombpnet", shared=True)        # (K, 4, L) references
     add_case(_kind, "revealcancel", "bpnet-lite")
     add_case(_kind, "genomics-default")
     add_case(_kind, "grad-input")
+for _method in ("rescale", "revealcancel", "genomics-default", "grad-input"):
+    add_case("fanout", _method)
+add_case("fanout", "rescale", "chrombpnet")
 
 
 @RUN.check
@@ -275,13 +295,13 @@ def score_seqs_matches_torch():
     """score-seqs' predictions (profile f, counts; reference values averaged)
     and grad-input scores vs PyTorch's outputs and autograd gradients."""
     failures = []
-    for kind in MODELS:
+    for kind in BPNETS:
         prefix = run_and_compare(kind, "grad-input", label=f"{kind} grad-input vs torch")
         want = torch_scores(kind, lambda n: REFS[kind][1][n].astype(np.float64))
         problems = cli_compare.Problems(f"{kind} grad-input vs torch")
         for e in want:
             e["spread_s"], e["spread_H"], e["skip"] = np.zeros_like(e["s"]), np.zeros_like(e["H"]), None
-        cli_compare.check_run(problems, prefix, MODELS[kind]["net"], RECORDS, want, "grad-input", TASKS)
+        cli_compare.check_run(problems, prefix, MODELS[kind]["net"], RECORDS, want, "grad-input", MODELS[kind]["tasks"])
         if problems:
             failures.append(problems.report())
     require(not failures, "\n".join(failures))

@@ -586,7 +586,7 @@ class Network:
             if kind == "profile":
                 values.append(profile_target(a.reshape(a.shape[:a.ndim - 2] + (-1,)))[2])
             elif len(self.shapes[node]) == 1:
-                values.append(np.asarray(a[..., channel], dtype=np.float64 if self.graph else a.dtype))
+                values.append(np.asarray(a[..., channel], dtype=np.float64))
             else:
                 values.append(np.asarray(a[..., channel, 0], dtype=np.float64))
         return np.stack(values, axis=-1)
@@ -629,7 +629,8 @@ def profile_seed(z_x, z_r, method, convention="bpnet-lite"):
     bpnet-lite: hᵢ = z̃ᵢ·pᵢ is one elementwise Rescale nonlinearity of z̃ᵢ,
       mᵢ = Δhᵢ/Δz̃ᵢ (|Δz̃ᵢ| >= 1e-6; below, ∂hᵢ/∂z̃ᵢ at x holding the other
       entries fixed = pᵢ(1 + z̃ᵢ(1 − pᵢ))), then through the mean subtraction:
-      mⱼ − mean(m). Σⱼ seedⱼ·Δzⱼ = f(x) − f(r).
+      mⱼ − mean(m). Σⱼ seedⱼ·Δzⱼ = f(x) − f(r) unless an entry is under the
+      guard (hᵢ depends on every entry, so that entry's Δhᵢ is lost).
     chrombpnet: the softmax weights held fixed and the product pᵢ·z̃ᵢ split
       between its two varying factors as two Shapley players: ½(pⱼ(x) + pⱼ(r)) − 1/N."""
     zt_x, p_x, f_x = profile_target(z_x)
