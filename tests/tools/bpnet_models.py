@@ -27,6 +27,7 @@ from torch import nn
 
 import model_zoo
 import reference_deeplift
+from torch_model import profile_f
 
 COUNTS_MARGIN = 37   # bpnet-lite: the counts head averages [start − 37, end + 37)
 SMALL = {"n_filters": 32, "n_layers": 4, "n_strands": 2, "length": 300, "out_length": 120}
@@ -195,13 +196,6 @@ def outputs(module, x):
     with torch.no_grad():
         profile, counts = module(torch.as_tensor(np.asarray(x, dtype=np.float64)))
     return profile.numpy(), counts.numpy()
-
-
-def profile_f(profile):
-    """f = Σᵢ softmax(z̃)ᵢ·z̃ᵢ over strands × positions, z̃ = z − mean(z): [N, S, L] -> [N]."""
-    z = profile.reshape(profile.shape[0], -1)
-    zt = z - z.mean(dim=1, keepdim=True)
-    return (torch.softmax(zt, dim=1) * zt).sum(dim=1)
 
 
 def task_values(module, x):
