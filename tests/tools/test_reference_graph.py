@@ -292,6 +292,23 @@ def fan_out_sums_vs_finite_differences():
                 close(m[:, c, pos], fd, 1e-5, 1e-7 * (1 + np.abs(m).max()), f"{name}: m[:, {c}, {pos}] vs finite differences")
 
 
+@RUN.check
+def ism_on_a_graph_vs_torch():
+    """ism on the fan-out graph: D[t, c, l] = value_t(x with base c at l) −
+    value_t(x), a profile task's value being f, against the torch GraphNet."""
+    arch, tensors, net = fanout_model()
+    tnet = torch_model.build(arch, tensors)
+    x = random_ohe(40, 3)
+    out = R.score(net, x, R.reference_for("gc:0.4", x), "ism")
+    base = torch_model.logits(tnet, x[None])[0]
+    for pos in (0, 7, 20, 39):
+        for c in range(4):
+            y = x.copy()
+            y[:, pos] = 0
+            y[c, pos] = 1
+            close(out["D"][:, c, pos], torch_model.logits(tnet, y[None])[0] - base, 1e-9, 1e-12, f"D[:, {c}, {pos}]")
+
+
 # ---------------------------------------------------------------------------
 # Profile targets
 
