@@ -273,7 +273,8 @@ def revealcancel_fallback_is_reported_once():
     path = model_zoo.write_model(arch, os.path.join(TMP, "fallback.safetensors"), seed=3, source=ARGS.source)
     net = R.Network(*safetensors_model.load(path)[:2])
     fasta = os.path.join(TMP, "fallback.fa")
-    records = [(name, R.one_hot(seq, name)) for name, seq in model_zoo.random_fasta(fasta, 6, length=60, seed=4)]
+    records = [(name, R.one_hot(seq, name))
+               for name, seq in model_zoo.random_fasta(fasta, 6, length=60, seed=4, region_name="chr5:1-60")]
     prefix = os.path.join(TMP, "fallback")
     ok, message = cli_compare.run(COMMAND, ["--model", path, "--fasta", fasta, "--out", prefix, "--method",
                                             "revealcancel", "--reference", "gc:0.4", "--formats", "npz,tsv",
