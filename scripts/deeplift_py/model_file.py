@@ -77,11 +77,14 @@ def _check_outputs(arch, shapes, fed):
     outputs = arch["outputs"]
     if not isinstance(outputs, list) or not outputs:
         raise ArchError("'outputs' must be a non-empty list")
-    tasks = []
+    tasks, seen = [], set()
     for entry in outputs:
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) \
                 or entry.get("layer") not in shapes or entry.get("layer") == "input":
             raise ArchError(f"output {entry!r}: needs a 'name' and the 'layer' of an existing layer")
+        if entry["layer"] in seen:
+            raise ArchError(f"output {entry['name']}: layer {entry['layer']} is already an output")
+        seen.add(entry["layer"])
         shape = shapes[entry["layer"]]
         fed.add(entry["layer"])
         if len(shape) == 1 or shape[1] == 1:      # scalar: one task per channel

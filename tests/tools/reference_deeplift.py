@@ -547,6 +547,8 @@ class Network:
             node = self.node_of.get(entry["layer"])
             if node is None or node == 0:
                 raise ValueError(f"output {entry['name']}: no layer {entry['layer']!r}")
+            if any(n == node for n, _, _ in self.task_outputs):
+                raise ValueError(f"output {entry['name']}: layer {entry['layer']!r} is already an output")
             shape = self.shapes[node]
             if len(shape) == 1 or shape[1] == 1:           # [C] or [C, 1]: C scalar tasks
                 names = entry.get("tasks", [entry["name"]] if shape[0] == 1 else None)

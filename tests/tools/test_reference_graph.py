@@ -166,6 +166,7 @@ def write_model_version_2_errors():
         (variant(lambda a: a["layers"][3].update(type="concat", inputs=["r0", "input"])), "concat"),
         (variant(lambda a: a["layers"][1].update(name="c0")), "duplicate layer name"),
         (variant(lambda a: a["outputs"][0].update(layer="nope")), "output"),
+        (variant(lambda a: a["outputs"].append({"name": "z", "layer": "out"})), "already an output"),
     ]
     for arch, message in cases:
         path = os.path.join(TMP, "bad-graph.json")
