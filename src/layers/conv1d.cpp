@@ -23,12 +23,17 @@ Conv1d::Conv1d(std::string name, Shape input, Shape output, Geometry geometry, M
     : Layer("conv1d", std::move(name), input, output),
       geometry_(geometry),
       weight_(std::move(weight)),
-      bias_(std::move(bias)),
-      weight_positive_(positive_part(weight_)),
-      weight_negative_(negative_part(weight_)),
-      weight_t_(weight_.transpose()),
-      weight_positive_t_(weight_positive_.transpose()),
-      weight_negative_t_(weight_negative_.transpose()) {}
+      bias_(std::move(bias)) {
+  derive_cached_weights();
+}
+
+void Conv1d::derive_cached_weights() {
+  weight_positive_ = positive_part(weight_);
+  weight_negative_ = negative_part(weight_);
+  weight_t_ = weight_.transpose();
+  weight_positive_t_ = weight_positive_.transpose();
+  weight_negative_t_ = weight_negative_.transpose();
+}
 
 namespace {
 
@@ -106,10 +111,7 @@ void Conv1d::accumulate_parameter_gradients(const Matrix& input, const Matrix& o
   gradients[1] += output_gradient.rowwise().sum();
 }
 
-void Conv1d::parameters_updated() {
-  weight_positive_ = positive_part(weight_);
-  weight_negative_ = negative_part(weight_);
-}
+void Conv1d::parameters_updated() { derive_cached_weights(); }
 
 std::vector<NamedTensor> Conv1d::state_dict() const {
   const int out_channels = static_cast<int>(weight_.rows());

@@ -6,7 +6,7 @@ namespace deeplift {
 
 Prelu::Prelu(std::string name, Shape shape, Sharing sharing, Matrix slopes)
     : ElementwiseLayer("prelu", std::move(name), shape), sharing_(sharing), parameters_(std::move(slopes)) {
-  parameters_updated();
+  derive_cached_weights();
 }
 
 std::unique_ptr<Layer> Prelu::create(const LayerConfig& config) {
@@ -43,7 +43,9 @@ std::unique_ptr<Layer> Prelu::create(const LayerConfig& config) {
   return std::make_unique<Prelu>(config.name(), shape, kind, std::move(slopes));
 }
 
-void Prelu::parameters_updated() {
+void Prelu::parameters_updated() { derive_cached_weights(); }
+
+void Prelu::derive_cached_weights() {
   const Shape shape = input_shape();
   switch (sharing_) {
     case Sharing::Shared: slopes_.setConstant(shape.channels, shape.length, parameters_(0, 0)); break;

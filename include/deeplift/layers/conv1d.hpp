@@ -73,9 +73,15 @@ class Conv1d : public Layer {
 
   void sparse_backward(const Matrix& delta, const Multipliers& out, int count, int tasks, Multipliers& in) const;
 
+  // Every form of the weights below that is computed from weight_, in one
+  // place: the constructor and parameters_updated() both call it, so none
+  // can be left behind by a training update.
+  void derive_cached_weights();
+
   Geometry geometry_;
   Matrix weight_;  // [Cout, K*Cin]
   Vector bias_;
+  // Derived from weight_ (derive_cached_weights):
   Matrix weight_positive_, weight_negative_;
   // Transposes ([K*Cin, Cout]): one output channel's filter is a contiguous column.
   Matrix weight_t_, weight_positive_t_, weight_negative_t_;
