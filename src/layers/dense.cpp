@@ -57,9 +57,9 @@ void Dense::accumulate_parameter_gradients(const Matrix& input, const Matrix& ou
 }
 
 std::vector<NamedTensor> Dense::state_dict() const {
-  SafetensorsTensor weight{{weight_.rows(), weight_.cols()}, std::vector<float>(weight_.size())};
+  FloatTensor weight{{weight_.rows(), weight_.cols()}, std::vector<float>(weight_.size())};
   Eigen::Map<RowMatrix>(weight.values.data(), weight_.rows(), weight_.cols()) = weight_;
-  SafetensorsTensor bias{{bias_.size()}, std::vector<float>(bias_.data(), bias_.data() + bias_.size())};
+  FloatTensor bias{{bias_.size()}, std::vector<float>(bias_.data(), bias_.data() + bias_.size())};
   return {{name() + ".weight", std::move(weight)}, {name() + ".bias", std::move(bias)}};
 }
 

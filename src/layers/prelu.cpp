@@ -15,7 +15,7 @@ std::unique_ptr<Layer> Prelu::create(const LayerConfig& config) {
   const std::vector<int64_t> per_channel{shape.channels};
   const std::vector<int64_t> per_position{shape.channels, shape.length};
   const std::string sharing = config.text("slopes", "");
-  SafetensorsTensor tensor;
+  FloatTensor tensor;
   if (sharing.empty()) {
     // Any of the three in a file; one slope per channel when initialising.
     tensor = config.tensor_any_shape("weight", per_channel);
@@ -133,7 +133,7 @@ void Prelu::accumulate_parameter_gradients(const Matrix& input, const Matrix& ou
 }
 
 std::vector<NamedTensor> Prelu::state_dict() const {
-  SafetensorsTensor tensor;
+  FloatTensor tensor;
   switch (sharing_) {
     case Sharing::Shared: tensor.shape = {1}; break;
     case Sharing::PerChannel: tensor.shape = {parameters_.rows()}; break;
