@@ -125,7 +125,7 @@ void check_model_gradients(const nlohmann::json& arch, const ClassWeights& weigh
         EXPECT_NEAR(gradients[i][b](k), narrow, model_tolerance(narrow))
             << blocks[b].name << "[" << k << "]";
       }
-      if (check.every_tensor_has_a_gradient) {  // braces: EXPECT_* hides an if/else
+      if (check.every_tensor_has_a_gradient) {
         EXPECT_GT(largest, 20 * kModelAbsoluteTolerance) << blocks[b].name << " has no gradient to check";
       }
     }
