@@ -1,5 +1,5 @@
 // simulate-motifs: the GATA1/TAL1 benchmark of the DeepLIFT paper (and the
-// DeepPAD one) with ground truth (docs/simulation.md (the paper's procedure, step 2)).
+// DeepPAD one) with ground truth (docs/simulation.md).
 // parse options → check them all → Simulation → write files atomically.
 #include <boost/program_options.hpp>
 #include <charconv>

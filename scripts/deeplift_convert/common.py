@@ -201,7 +201,7 @@ def random_inputs(length, count=3, seed=0):
 
 
 def write(path, arch, tensors, test_vectors=None):
-    """Design §2 file, written to a temporary name and renamed into place."""
+    """A docs/model-format.md file, written to a temporary name and renamed into place."""
     metadata = {"format": "deeplift-model", "version": "1", "architecture": json.dumps(arch)}
     if test_vectors is not None:
         metadata["test_vectors"] = json.dumps(test_vectors)

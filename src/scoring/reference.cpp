@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "deeplift/errors.hpp"
+#include "deeplift/io/npz_reader.hpp"
 #include "deeplift/io/one_hot.hpp"
 #include "deeplift/scoring/dinucleotide_shuffle.hpp"
 
@@ -14,7 +15,8 @@ namespace deeplift {
 
 namespace {
 
-constexpr const char* kForms = "gc:F (0 <= F <= 1), gc:auto, freqs:a,c,g,t (summing to 1), shuffle:K[,seed] or zeros";
+constexpr const char* kForms =
+    "gc:F (0 <= F <= 1), gc:auto, freqs:a,c,g,t (summing to 1), shuffle:K[,seed], zeros or npz:FILE";
 
 [[noreturn]] void bad(const std::string& text, const std::string& why) {
   throw UsageError("bad reference '" + text + "': " + why + " (accepted: " + std::string(kForms) + ")");
@@ -51,6 +53,10 @@ ReferenceSpec ReferenceSpec::parse(const std::string& text) {
   if (kind == "zeros" && colon == std::string::npos) {
     spec.kind = Kind::Zeros;
     spec.frequencies = {0, 0, 0, 0};
+  } else if (kind == "npz" && colon != std::string::npos) {
+    if (argument.empty()) bad(text, "give the .npz file after npz:");
+    spec.kind = Kind::Npz;
+    spec.path = argument;
   } else if (kind == "gc" && argument == "auto") {
     spec.kind = Kind::GcAuto;
   } else if (kind == "gc" && colon != std::string::npos) {
@@ -123,6 +129,8 @@ void make_reference(const ReferenceSpec& spec, std::string_view window, uint64_t
       encode_one_hot(shuffled, out);
       return;
     }
+    case ReferenceSpec::Kind::Npz:
+      throw Error("make_reference: npz references are read with ReferenceArray");
   }
 }
 
@@ -136,6 +144,47 @@ uint64_t window_key(const std::string& record, long start) {
   mix(0);
   for (int i = 0; i < 8; ++i) mix(static_cast<unsigned char>(static_cast<uint64_t>(start) >> (8 * i)));
   return hash;
+}
+
+}  // namespace deeplift
+
+namespace deeplift {
+
+ReferenceArray ReferenceArray::read(const std::string& path, int length) {
+  NpyArray array = read_npz_array(path);
+  const auto& shape = array.shape;
+  auto shape_text = [&] {
+    std::string text = "(";
+    for (size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
+    return text + (shape.size() == 1 ? ",)" : ")");
+  };
+  const size_t rank = shape.size();
+  if ((rank != 3 && rank != 4) || shape[rank - 2] != 4 || shape[rank - 1] != length || shape[rank - 3] < 1 ||
+      (rank == 4 && shape[0] < 1))
+    throw FormatError("'" + path + "': arr_0 has shape " + shape_text() + "; references must be (N, K, 4, " +
+                      std::to_string(length) + ") or (K, 4, " + std::to_string(length) +
+                      ") for this model's input length");
+  for (size_t i = 0; i < array.values.size(); ++i)
+    if (!std::isfinite(array.values[i]))
+      throw FormatError("'" + path + "': arr_0 holds a non-finite value at flat index " + std::to_string(i));
+  ReferenceArray references;
+  references.path_ = path;
+  references.length_ = length;
+  references.per_window_ = static_cast<int>(shape[rank - 3]);
+  references.windows_ = rank == 4 ? shape[0] : -1;
+  references.values_ = std::move(array.values);
+  return references;
+}
+
+void ReferenceArray::fill(long window, int k, float* out) const {
+  if (windows_ >= 0 && window >= windows_)
+    throw InputError("'" + path_ + "': holds references for " + std::to_string(windows_) +
+                     " windows, but more windows are scored (window " + std::to_string(window + 1) + ")");
+  const long block = 4L * length_;
+  const float* from = values_.data() + ((windows_ >= 0 ? window * per_window_ : 0) + k) * block;
+  // The file's [4, L] is row-major (C order); ours is column-major.
+  for (int c = 0; c < 4; ++c)
+    for (long l = 0; l < length_; ++l) out[l * 4 + c] = from[c * length_ + l];
 }
 
 }  // namespace deeplift

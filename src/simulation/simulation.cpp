@@ -49,7 +49,8 @@ Embedding uniform_count(std::size_t motif, unsigned min, unsigned max) {
   return Embedding{motif, Embedding::Count::Uniform, 0.0, min, max};
 }
 
-// The paper's four equal classes (README §2 step 3), generated as
+// The paper's four equal classes (docs/simulation.md, the paper's procedure,
+// step 3), generated as
 // both → GATA only → TAL1 only → empty; labels follow the class exactly.
 void paper_classes(const SimulationOptions& o, std::vector<std::string>& tasks, std::vector<SequenceClass>& classes) {
   tasks = {"both", "gata1", "tal1"};
@@ -95,7 +96,8 @@ Simulation::Simulation(const SimulationOptions& options, std::vector<Pwm> motifs
 
   // Exact class sizes in proportion to the weights (the paper: 2,000 each of
   // 8,000), remainders to the first classes; then shuffled, as the paper's
-  // file was line-shuffled (README §2 step 9), so every split holds every class.
+  // file was line-shuffled (the paper's procedure, step 9), so every split
+  // holds every class.
   unsigned total_weight = 0;
   for (const auto& c : classes_) total_weight += c.weight;
   std::vector<std::uint64_t> counts;
@@ -200,7 +202,8 @@ SimulatedSequence Simulation::generate(std::uint64_t index) const {
   SimulatedSequence out;
   out.name = record_name(index);
   out.class_index = class_of(index);
-  // Background first; instances then overwrite it (README §2 step 7).
+  // Background first; instances then overwrite it (docs/simulation.md, the
+  // paper's procedure, step 7).
   sample_background(rng, background_, options_.length, out.sequence);
 
   std::vector<Interval> occupied;

@@ -37,6 +37,10 @@ void install_interrupt_handlers() {
   sigaction(SIGTERM, &action, nullptr);
 }
 
+void request_interrupt(int signal_number) { on_signal(signal_number); }
+
+void clear_interrupt() { received.store(0); }
+
 int interrupt_signal() { return received.load(std::memory_order_relaxed); }
 
 void check_interrupt() {

@@ -126,7 +126,7 @@ def log_odds_matrix_by_hand():
     # Row 1: 0.322751 0.185185 0.359789 0.132275 -> p' 0.322678 0.185250
     # 0.359679 0.132393 -> 0.072873 -0.076612 0.586895 -0.818010.
     require(np.allclose(lo[0], [0.072873, -0.076612, 0.586895, -0.818010], atol=1e-6), f"row 1 {lo[0]}")
-    # README §3: the largest possible scores are about 11.0 and 15.3.
+    # docs/simulation.md (benchmark protocol): the largest possible scores are about 11.0 and 15.3.
     best = {m: bm.log_odds_matrix(p).max(axis=1).sum() for m, p in pwms.items()}
     require(abs(best["GATA_disc1"] - 11.0) < 0.05 and abs(best["TAL1_known1"] - 15.3) < 0.05, f"max {best}")
 

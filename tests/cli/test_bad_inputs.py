@@ -3,7 +3,7 @@
 
 Every row runs a real executable and asserts
 - the exit status: 2 for bad input or a failure while running, 1 for a bad
-  option (style.md's samtools contract, src/cli/app_main.cpp);
+  option (docs/contributing.md, "Command-line conventions"; src/cli/app_main.cpp);
 - a message on stderr of the form "program: ..." naming the file, plus the
   record/position or line where there is one (htslib's own "[E::...]" line
   may come first: it names the low-level cause), and no library internals

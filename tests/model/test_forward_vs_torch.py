@@ -57,7 +57,7 @@ GC_04 = np.repeat(np.array([0.3, 0.2, 0.2, 0.3])[:, None], 200, axis=1)
 def torch_expected(path):
     """(tasks, output, logits [N,T], probs [N,T] or None, ref_logits [T]) from torch."""
     arch, tensors, _ = safetensors_model.load(path)
-    net = torch_model.build(arch, tensors)   # softmax: mean-normalised logits (docs/scoring.md/§5)
+    net = torch_model.build(arch, tensors)   # softmax: mean-normalised logits (docs/scoring.md, docs/outputs.md)
     logits = torch_model.logits(net, OHE)
     ref_logits = torch_model.logits(net, GC_04[None])[0]
     if arch["output"] == "sigmoid":

@@ -2,7 +2,7 @@
 """End to end: find-motifs on score arrays written by numpy, the way
 score-seqs writes them (docs/outputs.md), finds the planted GATA_disc1 consensus
 and names it after the right motif in data/motifs/gata_tal.meme; and the CLI
-contract (style.md's samtools habits).
+contract (docs/contributing.md, "Command-line conventions").
 
 The fixture is made here, not committed: random sequence (A .3 C .2 G .2
 T .3) in which 2 of every 3 sequences hold GATA_disc1's consensus GCAGATAAGG

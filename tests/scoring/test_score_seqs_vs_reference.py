@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""End-to-end numeric test of `score-seqs` (docs/scoring.md (encoding, references)–§5) against the
+"""End-to-end numeric test of `score-seqs` (docs/scoring.md, docs/outputs.md) against the
 independent numpy reference (tests/tools/reference_deeplift.py).
 
 Four random models (tests/tools/model_zoo.py, written by
@@ -209,7 +209,7 @@ def paper_toy_cases_through_the_cli():
 
 @RUN.check
 def rescale_guard_and_kinks_through_the_cli():
-    """Design §4 corner rules, read from hyp.npz (= m against zeros):
+    """docs/scoring.md corner rules, read from hyp.npz (= m against zeros):
     |Δz| < 1e-7 -> f'(z_ref) with z_ref at the kink (ReLU 0, PReLU its
     slope), |Δz| just past 1e-7 -> Δy/Δz; grad-input at z == 0 exactly ->
     the left derivative. An output weight of 1e6 makes the tiny multipliers

@@ -37,10 +37,10 @@ TEST(Pwm, ShippedGataTal1File) {
   EXPECT_EQ(tal1.name, "TAL1_known1");
   EXPECT_EQ(gata.width(), 10u);
   EXPECT_EQ(tal1.width(), 16u);
-  // Consensus sequences from docs/simulation.md (the paper's procedure, step 1).
+  // Consensus sequences from docs/simulation.md (the motifs).
   EXPECT_EQ(gata.consensus(), "GCAGATAAGG");
   EXPECT_EQ(tal1.consensus(), "CTGAACAGATGGTCGG");
-  // Values kept digit for digit (the README's adjusted row 1 entry G).
+  // Values kept digit for digit (docs/simulation.md: the adjusted row 1 entry G).
   EXPECT_EQ(gata.rows[0][2], 0.359789);
   EXPECT_EQ(tal1.rows[8][0], 0.86);
   ASSERT_TRUE(file.background);

@@ -12,7 +12,8 @@ TEST(Sampling, ReverseComplement) {
   EXPECT_EQ(reverse_complement(""), "");
 }
 
-// README §2 step 4 table: lambda 2 → .375/.375/.25, lambda 1 → .6/.3/.1.
+// docs/simulation.md (the paper's procedure, step 4): lambda 2 → .375/.375/.25,
+// lambda 1 → .6/.3/.1.
 TEST(Sampling, TruncatedPoissonPmfMatchesThePaper) {
   auto two = truncated_poisson_pmf(2.0, 1, 3);
   ASSERT_EQ(two.size(), 3u);

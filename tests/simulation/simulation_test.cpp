@@ -1,4 +1,5 @@
-// The simulation against docs/simulation.md (the paper's procedure, step 2): exact class sizes,
+// The simulation against docs/simulation.md (the deeplift-paper preset and the
+// paper's procedure): exact class sizes,
 // statistics of a 20,000-sequence run, DeepPAD, option errors.
 // Statistical tolerances are 5 binomial standard deviations; chi-square
 // tests use the p = 1e-4 critical value of their degrees of freedom (2 dof:
@@ -233,7 +234,8 @@ TEST(SimulationStatistics, InstancesAreInPlaceNonOverlappingAndScored) {
 }
 
 TEST(SimulationStatistics, SingleInstanceStartsAreUniform) {
-  // A lone instance's start is uniform on 0..L−w (README §2 step 7): decile
+  // A lone instance's start is uniform on 0..L−w (docs/simulation.md, the
+  // paper's procedure, step 7): decile
   // chi-square, expected counts proportional to each bin's size.
   for (int motif = 0; motif < 2; ++motif) {
     const int positions = motif == 0 ? 191 : 185;

@@ -69,7 +69,7 @@ inline SimulationOptions paper_options(std::uint64_t n, std::uint64_t seed) {
 }
 
 // Independent of the library: the raw matrices from the MEME file with the
-// pseudocount of README §2 step 5 applied here.
+// pseudocount of docs/simulation.md (the paper's procedure, step 5) applied here.
 inline std::vector<std::vector<LetterProbs>> expected_probs() {
   std::vector<std::vector<LetterProbs>> out;
   for (const Pwm& pwm : read_meme(kMotifs).motifs) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""CLI contract of simulate-motifs (docs/simulation.md, style.md's samtools habits) and
+"""CLI contract of simulate-motifs (docs/simulation.md, docs/contributing.md) and
 its ground truth read back by another tool: `bedtools getfasta -s` on
 PREFIX.motifs.bed must return sequences whose PWM log-odds, computed here
 independently from data/motifs/gata_tal.meme, equals the BED score column.
@@ -45,7 +45,7 @@ def read_meme(path):
 
 
 def log_odds(rows, sequence, background, epsilon):
-    """sum_i ln p'_i(s_i) - ln bg(s_i), p' = p(1 - eps) + eps/4 (README §2 step 5)."""
+    """sum_i ln p'_i(s_i) - ln bg(s_i), p' = p(1 - eps) + eps/4 (docs/simulation.md)."""
     index = {"A": 0, "C": 1, "G": 2, "T": 3}
     total = 0.0
     for row, base in zip(rows, sequence.upper()):

@@ -12,8 +12,8 @@ import numpy as np
 PYTHON = "/usr/bin/python3"
 SOURCE = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
-# Design §2's example: the paper's GATA1/TAL1 architecture.
-# The docs/model-format.md example architecture: one copy, in data/archs/.
+# docs/model-format.md's example (the DeepPAD network on the GATA1/TAL1
+# tasks): one copy, in data/archs/.
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data", "archs",
                        "example-random.json")) as _arch:
     PAPER = json.load(_arch)

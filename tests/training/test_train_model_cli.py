@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""CLI contract of train-model (style.md's samtools habits) on a tiny
+"""CLI contract of train-model (docs/contributing.md, "Command-line conventions") on a tiny
 fixture made here: usage and exit codes, every input error named with its
 file and line, outputs that appear only when training succeeds, a model
 file that score-seqs reads, a metrics JSON with the per-epoch history, and

@@ -13,18 +13,18 @@ class WindowAverage {
   // `emit(task, first_base, scores, count)` receives final per-base means in order.
   using Emit = std::function<void(int task, long first_base, const float* scores, long count)>;
 
-  WindowAverage(int tasks, int window_length, Emit emit);
+  WindowAverage(int tasks, int window_length);
   // Adds a window at `start` with `tasks` blocks of window_length scores
   // (block t at scores[t * stride_between_tasks]). Starts must not decrease.
-  void add(long start, const float* scores, long stride_between_tasks);
+  // Bases that no later window can cover go to `emit`.
+  void add(long start, const float* scores, long stride_between_tasks, const Emit& emit);
   // Emits everything up to `end` (the record's end) and resets.
-  void finish(long end);
+  void finish(long end, const Emit& emit);
 
  private:
-  void emit_until(long position);
+  void emit_until(long position, const Emit& emit);
 
   int tasks_, window_length_;
-  Emit emit_;
   long offset_ = 0;  // record position of sums_[t][0]
   std::vector<std::vector<double>> sums_;
   std::vector<int> coverage_;

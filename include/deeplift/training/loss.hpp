@@ -5,7 +5,8 @@
 //   over tasks of w·ℓ(z, y) with ℓ = max(z,0) − z·y + log(1 + e^−|z|) (the
 //   overflow-free form, PyTorch's BCEWithLogitsLoss), and optional per-task
 //   weights w = w0[t] for y = 0 and w1[t] for y = 1 (Keras-style weighted
-//   BCE of the DeepLIFT paper's training config, motifs/README §2);
+//   BCE of the DeepLIFT paper's training settings: docs/simulation.md, the
+//   paper's model and training);
 // - softmax outputs: cross-entropy logsumexp(z) − Σ_t y_t z_t, targets
 //   one-hot.
 //

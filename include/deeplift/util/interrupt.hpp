@@ -20,6 +20,12 @@ void install_interrupt_handlers();
 // The number of the first signal received since installation, or 0.
 int interrupt_signal();
 
+// Records `signal_number` as if that signal had arrived (an embedding host
+// such as the Python module forwards its own Ctrl-C this way; tests use it),
+// and clears the record again for the next call.
+void request_interrupt(int signal_number);
+void clear_interrupt();
+
 // Throws Interrupted if a signal has been received. Call it only where
 // unwinding leaves no output behind (before any file is published).
 void check_interrupt();
