@@ -27,6 +27,7 @@
 #include <chrono>
 #include <cmath>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,6 +35,7 @@
 #include "deeplift/errors.hpp"
 #include "deeplift/io/one_hot.hpp"
 #include "deeplift/model/model.hpp"
+#include "deeplift/scoring/attribute.hpp"
 #include "deeplift/scoring/method.hpp"
 #include "deeplift/scoring/reference.hpp"
 
@@ -284,6 +286,282 @@ py::array_t<float> predict(const Model& model, const py::object& x, int threads,
   return out;
 }
 
+// ---------------------------------------------------------------- attribute
+
+const char* const kAttributeDoc = R"doc(attribute(X, method="revealcancel", reference="gc:0.4", tasks=None, hypothetical=False,
+          threads=0, batch_size=128, ig_steps=10, names=None, starts=None)
+    -> numpy.ndarray of float32, shape (N, T, 4, L)
+
+Attribution scores of one-hot windows X (N, 4, input_length) for T tasks:
+the same numbers, bit for bit, that score-seqs writes to its npz files for the
+same windows and options (docs/outputs.md): with hypothetical=False the
+contributions (<task>.contrib.npz: X times the per-position score, zero off
+the observed base), with hypothetical=True the hypothetical contributions
+(<task>.hyp.npz). Scores are averaged over a window's references
+(docs/scoring.md).
+
+X          any float array-like (a C-contiguous float32 array is read in place).
+method     one of deeplift_cpp.methods: revealcancel, rescale, genomics-default,
+           grad-input, integrated-gradients, guided-backprop, ism.
+reference  a score-seqs --reference string: "gc:F", "gc:auto", "freqs:a,c,g,t",
+           "shuffle:K[,seed]", "zeros" or "npz:FILE"; or a numpy array:
+             (4, L)        one reference for every window (run through the
+                           model once, as gc:F is);
+             (N, 4, L)     one reference per window;
+             (N, K, 4, L)  K references per window, scores averaged over them
+                           (as score-seqs --reference npz:FILE with that array).
+           Ignored by ism, which takes no reference.
+tasks      None for every task, or a task name / a list of names or indices
+           (the output's axis 1 follows that order).
+threads    0 uses every core. batch_size: as score-seqs --batch-size (windows
+           times references per batch); the batches decide the floating-point
+           summation order, so keep it equal to compare with a score-seqs run.
+ig_steps   integrated-gradients path points (score-seqs --ig-steps).
+names, starts
+           only for gc:auto and shuffle:K references, which are made from each
+           window's own sequence (the argmax base of each column, N where a
+           column is all zero). score-seqs seeds window n's shuffles from its
+           record name and the window's start in the record; pass the record
+           names (and, for records longer than L, the window starts) to
+           reproduce a score-seqs run exactly. Default: names "seq0", "seq1", …
+           (0-based index), starts 0.
+
+Raises ValueError for a bad shape, length, NaN/infinite value, method,
+reference or task; KeyboardInterrupt on Ctrl-C (checked about every second).)doc";
+
+// The scored tasks: None → all; a name; or names and indices, in the order given.
+std::vector<int> selected_tasks(const py::object& tasks, const Model& model) {
+  const int count = model.task_count();
+  std::string known;
+  for (const auto& task : model.tasks()) known += (known.empty() ? "" : ", ") + task;
+  std::vector<int> selected;
+  if (tasks.is_none()) {
+    for (int t = 0; t < count; ++t) selected.push_back(t);
+    return selected;
+  }
+  std::vector<py::handle> items;
+  if (py::isinstance<py::str>(tasks) || py::isinstance<py::int_>(tasks)) {
+    items.push_back(tasks);
+  } else {
+    try {
+      for (const py::handle item : py::iter(tasks)) items.push_back(item);
+    } catch (py::error_already_set&) {
+      value_error("tasks must be None, a task name or a list of names or indices, not " +
+                  std::string(py::str(py::type::of(tasks))));
+    }
+  }
+  for (const py::handle item : items) {
+    int index = -1;
+    if (py::isinstance<py::str>(item)) {
+      const auto name = item.cast<std::string>();
+      for (int t = 0; t < count; ++t)
+        if (model.tasks()[t] == name) index = t;
+      if (index < 0) value_error("unknown task '" + name + "' (the model's tasks: " + known + ")");
+    } else if (py::isinstance<py::int_>(item) && !py::isinstance<py::bool_>(item)) {
+      const long value = item.cast<long>();
+      if (value < 0 || value >= count)
+        value_error("task index " + std::to_string(value) + " is out of range (the model has " +
+                    std::to_string(count) + " tasks: " + known + ")");
+      index = static_cast<int>(value);
+    } else {
+      value_error("a task must be a name or an index, not " + std::string(py::str(py::type::of(item))));
+    }
+    for (int already : selected)
+      if (already == index) value_error("task '" + model.tasks()[index] + "' is listed twice");
+    selected.push_back(index);
+  }
+  if (selected.empty()) value_error("tasks is empty (None scores every task: " + known + ")");
+  return selected;
+}
+
+// Where each scored window's references come from.
+struct ReferencePlan {
+  bool shared = false;  // `shared_reference` for every window
+  Matrix shared_reference;
+  int per_window = 1;   // K
+  // Writes window n's k-th reference ([4, L] column-major) into `out`; for
+  // per-window references. Called with the GIL released.
+  std::function<void(long n, int k, float* out)> fill;
+  FloatArray array;  // keeps a numpy reference alive
+  std::unique_ptr<ReferenceArray> file;
+  std::vector<std::string> texts, names;
+  std::vector<long> starts;
+};
+
+// The window's sequence as score-seqs would have read it: the argmax base of
+// each column, N for an all-zero column.
+std::string window_text(const Matrix& input, long n, int length) {
+  std::string text(length, 'N');
+  for (int l = 0; l < length; ++l) {
+    const auto column = input.col(n * length + l);
+    if ((column.array() == 0.0f).all()) continue;
+    Eigen::Index best = 0;
+    column.maxCoeff(&best);
+    text[l] = "ACGT"[best];
+  }
+  return text;
+}
+
+std::vector<std::string> window_names(const py::object& names, long count) {
+  std::vector<std::string> out;
+  if (names.is_none()) {
+    for (long n = 0; n < count; ++n) out.push_back("seq" + std::to_string(n));
+    return out;
+  }
+  if (py::isinstance<py::str>(names)) value_error("names must be a list of N str (one per window), not one str");
+  try {
+    for (const py::handle item : py::iter(names)) {
+      if (!py::isinstance<py::str>(item))
+        value_error("names[" + std::to_string(out.size()) + "] is a " + std::string(py::str(py::type::of(item))) +
+                    ", not a str");
+      out.push_back(item.cast<std::string>());
+    }
+  } catch (py::error_already_set&) {
+    value_error("names must be a list of str, not " + std::string(py::str(py::type::of(names))));
+  }
+  if (static_cast<long>(out.size()) != count)
+    value_error("names has " + std::to_string(out.size()) + " entries but X has " + std::to_string(count) +
+                " windows");
+  return out;
+}
+
+std::vector<long> window_starts_of(const py::object& starts, long count) {
+  std::vector<long> out;
+  if (starts.is_none()) return std::vector<long>(count, 0);
+  try {
+    for (const py::handle item : py::iter(starts)) {
+      if (!py::isinstance<py::int_>(item) &&
+          !(py::isinstance<py::array>(item) && py::reinterpret_borrow<py::array>(item).ndim() == 0))
+        value_error("starts[" + std::to_string(out.size()) + "] is not an integer");
+      const long value = item.cast<long>();
+      if (value < 0) value_error("starts[" + std::to_string(out.size()) + "] is negative");
+      out.push_back(value);
+    }
+  } catch (py::error_already_set&) {
+    value_error("starts must be a list of integers, not " + std::string(py::str(py::type::of(starts))));
+  }
+  if (static_cast<long>(out.size()) != count)
+    value_error("starts has " + std::to_string(out.size()) + " entries but X has " + std::to_string(count) +
+                " windows");
+  return out;
+}
+
+std::unique_ptr<ReferencePlan> reference_plan(const py::object& reference, const Windows& windows,
+                                              const Model& model, Method method, const py::object& names,
+                                              const py::object& starts) {
+  auto plan = std::make_unique<ReferencePlan>();
+  const int length = model.input_length();
+  const long count = windows.count;
+  if (py::isinstance<py::str>(reference)) {
+    // Parsed even for ism, as score-seqs does: a typo is an error either way.
+    const ReferenceSpec spec = ReferenceSpec::parse(reference.cast<std::string>());
+    if (!uses_reference(method)) return plan;
+    if (spec.kind == ReferenceSpec::Kind::Npz) {
+      plan->file = std::make_unique<ReferenceArray>(ReferenceArray::read(spec.path, length));
+      if (plan->file->windows() >= 0 && plan->file->windows() != count)
+        value_error("'" + spec.path + "': holds references for " + std::to_string(plan->file->windows()) +
+                    " windows, but X has " + std::to_string(count));
+      plan->per_window = plan->file->per_window();
+      const ReferenceArray* file = plan->file.get();
+      plan->fill = [file](long n, int k, float* out) { file->fill(n, k, out); };
+    } else if (spec.shared()) {
+      // As score-seqs makes it: the spec does not look at the sequence.
+      plan->shared = true;
+      plan->shared_reference.resize(4, length);
+      make_reference(spec, std::string(length, 'N'), 0, 0, plan->shared_reference.data(), "reference");
+    } else {
+      plan->per_window = spec.per_sequence();
+      plan->names = window_names(names, count);
+      plan->starts = window_starts_of(starts, count);
+      for (long n = 0; n < count; ++n) plan->texts.push_back(window_text(windows.input, n, length));
+      ReferencePlan* self = plan.get();
+      plan->fill = [self, spec](long n, int k, float* out) {
+        make_reference(spec, self->texts[n], window_key(self->names[n], self->starts[n]), k, out,
+                       "X[" + std::to_string(n) + "] ('" + self->names[n] + "')");
+      };
+    }
+    return plan;
+  }
+  FloatArray array = float_array(reference, "reference");
+  const std::string L = std::to_string(length);
+  const std::string forms = "(4, " + L + "), (N, 4, " + L + ") or (N, K, 4, " + L + ") with N = " +
+                            std::to_string(count) + " windows of X";
+  const py::ssize_t rank = array.ndim();
+  bool good = rank >= 2 && rank <= 4 && array.shape(rank - 2) == 4 && array.shape(rank - 1) == length;
+  if (good && rank >= 3) good = array.shape(0) == count;
+  if (good && rank == 4) good = array.shape(1) >= 1;
+  if (!good) value_error("reference has shape " + shape_text(array) + "; a reference array must be " + forms);
+  check_finite(array, "reference");
+  if (!uses_reference(method)) return plan;
+  if (rank == 2) {
+    plan->shared = true;
+    plan->shared_reference = library_layout(array.data(), 1, length);
+    return plan;
+  }
+  plan->per_window = rank == 4 ? static_cast<int>(array.shape(1)) : 1;
+  plan->array = array;
+  const float* data = plan->array.data();
+  const int per_window = plan->per_window;
+  plan->fill = [data, per_window, length](long n, int k, float* out) {
+    Eigen::Map<Matrix>(out, 4, length) =
+        Eigen::Map<const RowMatrix>(data + (n * per_window + k) * 4L * length, 4, length);
+  };
+  return plan;
+}
+
+py::array_t<float> attribute(const Model& model, const py::object& x, const std::string& method_text,
+                             const py::object& reference, const py::object& tasks, bool hypothetical, int threads,
+                             int batch_size, int ig_steps, const py::object& names, const py::object& starts) {
+  const Windows windows = checked_windows(x, model);
+  ScoringSettings settings;
+  settings.method = parse_method(method_text);
+  settings.tasks = selected_tasks(tasks, model);
+  settings.hypothetical = hypothetical;
+  const int thread_count = resolved_threads(threads);
+  check_batch_size(batch_size);
+  if (ig_steps < 1) value_error("ig_steps must be >= 1; got " + std::to_string(ig_steps));
+  settings.ig_steps = ig_steps;
+  settings.ism_batch_size = batch_size;
+  const auto plan = reference_plan(reference, windows, model, settings.method, names, starts);
+  settings.references_per_window = plan->per_window;
+
+  const long count = windows.count;
+  const int length = model.input_length();
+  const int task_count = static_cast<int>(settings.tasks.size());
+  py::array_t<float> out({count, static_cast<long>(task_count), 4L, static_cast<long>(length)});
+  float* result = out.mutable_data();
+  const long item = 4L * length;  // one (4, L) block of the output
+  // score-seqs' batches (attribute.hpp): slices of whole batches keep them.
+  const long batch_windows = std::max(1, batch_size / plan->per_window);
+  run_in_slices(count, batch_windows * thread_count, [&](long first, long slice) {
+    const Matrix input = windows.input.middleCols(first * length, slice * length);
+    Matrix references;
+    if (plan->fill) {
+      references.resize(4, slice * plan->per_window * length);
+      for (long n = 0; n < slice; ++n)
+        for (int k = 0; k < plan->per_window; ++k)
+          plan->fill(first + n, k, references.data() + (n * plan->per_window + k) * item);
+    }
+    WindowResults results;
+    attribute_windows(model, settings, input, slice, plan->shared ? &plan->shared_reference : nullptr,
+                      plan->fill ? &references : nullptr, batch_size, thread_count, results);
+    for (long n = 0; n < slice; ++n)
+      for (int t = 0; t < task_count; ++t) {
+        Eigen::Map<RowMatrix> block(result + ((first + n) * task_count + t) * item, 4, length);
+        const long column = n * task_count + t;
+        if (hypothetical) {
+          block = results.hypothetical.middleCols(column * length, length);
+        } else {
+          // contrib = X ⊙ s, as score-seqs writes it (docs/outputs.md).
+          const auto s = results.scores.col(column).transpose();
+          for (int c = 0; c < 4; ++c)
+            block.row(c) = input.row(c).segment(n * length, length).cwiseProduct(s);
+        }
+      }
+  });
+  return out;
+}
+
 }  // namespace
 
 void register_exceptions() {
@@ -314,6 +592,10 @@ void bind_model(py::module_& module) {
           "The output function: \"sigmoid\", \"softmax\" or \"linear\".")
       .def_property_readonly("path", &Model::path, "The model file.")
       .def("predict", &predict, kPredictDoc, py::arg("X"), py::arg("threads") = 0, py::arg("batch_size") = 128)
+      .def("attribute", &attribute, kAttributeDoc, py::arg("X"), py::arg("method") = "revealcancel",
+           py::arg("reference") = "gc:0.4", py::arg("tasks") = py::none(), py::arg("hypothetical") = false,
+           py::arg("threads") = 0, py::arg("batch_size") = 128, py::arg("ig_steps") = 10,
+           py::arg("names") = py::none(), py::arg("starts") = py::none())
       .def("__repr__", [](const Model& model) {
         std::string tasks;
         for (const auto& task : model.tasks()) tasks += (tasks.empty() ? "'" : ", '") + task + "'";
