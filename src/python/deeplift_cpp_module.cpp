@@ -13,11 +13,9 @@
 // Interrupted KeyboardInterrupt. Everything a caller can pass is checked here
 // first, so that no input reaches the library in a shape it would not expect.
 //
-// Ctrl-C. Scoring runs with the GIL released, in slices of whole batches;
-// between slices the calling thread takes the GIL back and asks Python
-// whether a signal arrived (PyErr_CheckSignals), which raises
-// KeyboardInterrupt in the notebook. Slices are sized to take about half a
-// second, so a Ctrl-C is answered within about a second.
+// Ctrl-C. Scoring runs on a worker thread with the GIL released; the calling
+// thread asks Python ten times a second whether a signal arrived, and stops
+// the library's loops when one raised KeyboardInterrupt (run_interruptibly).
 #include <omp.h>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -26,10 +24,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
+#include <csignal>
 #include <exception>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "deeplift/errors.hpp"
@@ -38,6 +40,7 @@
 #include "deeplift/scoring/attribute.hpp"
 #include "deeplift/scoring/method.hpp"
 #include "deeplift/scoring/reference.hpp"
+#include "deeplift/util/interrupt.hpp"
 
 namespace py = pybind11;
 
@@ -143,25 +146,50 @@ void check_batch_size(int batch_size) {
   if (batch_size < 1) value_error("batch_size must be >= 1; got " + std::to_string(batch_size));
 }
 
-// Runs `slice(first, count)` over [0, total) in slices of whole multiples of
-// `granule` windows, with the GIL released, checking for Ctrl-C between
-// slices. The slices grow until one takes about half a second.
-template <typename Slice>
-void run_in_slices(long total, long granule, const Slice& slice) {
-  using Clock = std::chrono::steady_clock;
-  long granules = 1;
-  for (long first = 0; first < total;) {
-    const long count = std::min(total - first, granules * granule);
-    const auto started = Clock::now();
+// Runs `job` on a worker thread, with the GIL released, while the calling
+// thread watches for signals: Python runs its signal handlers only in the main
+// thread and with the GIL held (PyErr_CheckSignals). When one raises (Ctrl-C:
+// KeyboardInterrupt), the library's loops are told to stop as a signal would
+// tell score-seqs (request_interrupt; they poll check_interrupt() between
+// batches, and ism between batches of mutants), and the Python exception
+// propagates once the job has ended. The job must not touch Python objects.
+template <typename Job>
+void run_interruptibly(const Job& job) {
+  std::mutex mutex;
+  std::condition_variable ended_signal;
+  bool ended = false;
+  std::exception_ptr failure;
+  std::thread worker([&] {
+    try {
+      job();
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    std::lock_guard<std::mutex> lock(mutex);
+    ended = true;
+    ended_signal.notify_all();
+  });
+  while (true) {
+    bool done = false;
     {
       py::gil_scoped_release released;
-      slice(first, count);
+      std::unique_lock<std::mutex> lock(mutex);
+      done = ended_signal.wait_for(lock, std::chrono::milliseconds(100), [&] { return ended; });
     }
-    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-    first += count;
-    const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
-    if (seconds < 0.25) granules *= 2;
+    if (done) break;
+    if (PyErr_CheckSignals() != 0) {
+      py::error_already_set raised;  // takes the pending Python exception
+      request_interrupt(SIGINT);
+      {
+        py::gil_scoped_release released;
+        worker.join();
+      }
+      clear_interrupt();
+      throw raised;
+    }
   }
+  worker.join();
+  if (failure) std::rethrow_exception(failure);
 }
 
 // Runs `body(i)` for i in [0, count) on `threads` OpenMP threads; the first
@@ -272,11 +300,12 @@ py::array_t<float> predict(const Model& model, const py::object& x, int threads,
   const int tasks = model.task_count();
   const int length = model.input_length();
   Matrix logits(tasks, windows.count);
-  run_in_slices(windows.count, static_cast<long>(batch_size) * thread_count, [&](long first, long count) {
-    const long batches = (count + batch_size - 1) / batch_size;
+  run_interruptibly([&] {
+    const long batches = (windows.count + batch_size - 1) / batch_size;
     parallel_for(batches, thread_count, [&](long batch) {
-      const long from = first + batch * batch_size;
-      const int size = static_cast<int>(std::min<long>(batch_size, first + count - from));
+      check_interrupt();
+      const long from = batch * batch_size;
+      const int size = static_cast<int>(std::min<long>(batch_size, windows.count - from));
       const Matrix input = windows.input.middleCols(from * length, static_cast<long>(size) * length);
       logits.middleCols(from, size) = model.logits(input, size);
     });
@@ -531,9 +560,9 @@ py::array_t<float> attribute(const Model& model, const py::object& x, const std:
   py::array_t<float> out({count, static_cast<long>(task_count), 4L, static_cast<long>(length)});
   float* result = out.mutable_data();
   const long item = 4L * length;  // one (4, L) block of the output
-  // score-seqs' batches (attribute.hpp): slices of whole batches keep them.
-  const long batch_windows = std::max(1, batch_size / plan->per_window);
-  run_in_slices(count, batch_windows * thread_count, [&](long first, long slice) {
+
+  // Scores windows [first, first + slice) into `out`.
+  const auto score_slice = [&](long first, long slice) {
     const Matrix input = windows.input.middleCols(first * length, slice * length);
     Matrix references;
     if (plan->fill) {
@@ -554,10 +583,26 @@ py::array_t<float> attribute(const Model& model, const py::object& x, const std:
         } else {
           // contrib = X ⊙ s, as score-seqs writes it (docs/outputs.md).
           const auto s = results.scores.col(column).transpose();
-          for (int c = 0; c < 4; ++c)
-            block.row(c) = input.row(c).segment(n * length, length).cwiseProduct(s);
+          for (int c = 0; c < 4; ++c) block.row(c) = input.row(c).segment(n * length, length).cwiseProduct(s);
         }
       }
+  };
+
+  // Slices of whole rounds of score-seqs' batches (attribute.hpp: batches of
+  // max(1, batch_size / K) windows), so the batches, and with them the
+  // numbers, stay score-seqs'. A slice's references and results take up to
+  // about kSliceBytes, whatever N and K; the threads wait for each other
+  // only at the end of a slice.
+  constexpr long kSliceBytes = 256L << 20;
+  const int per_window = plan->per_window;
+  const long round = std::max(1, batch_size / per_window) * static_cast<long>(thread_count);
+  const long window_bytes = static_cast<long>(sizeof(float)) *
+                            (4L * length * (1 + (plan->fill ? per_window : 0)) +
+                             static_cast<long>(length) * task_count * (hypothetical ? 4 : 1) + 2L * model.task_count());
+  const long slice_windows = std::max(1L, kSliceBytes / (window_bytes * round)) * round;
+  run_interruptibly([&] {
+    for (long first = 0; first < count; first += slice_windows)
+      score_slice(first, std::min(slice_windows, count - first));
   });
   return out;
 }
