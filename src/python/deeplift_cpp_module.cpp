@@ -64,18 +64,13 @@ std::string shape_text(const py::array& array) {
 // is a ValueError naming `what`.
 FloatArray float_array(const py::handle& object, const std::string& what) {
   if (object.is_none()) value_error(what + " is None; expected an array of numbers");
-  FloatArray array;
-  try {
-    // Strings would "convert" character by character; refuse them outright.
-    if (py::isinstance<py::str>(object) || py::isinstance<py::bytes>(object)) throw py::type_error("text");
-    array = FloatArray::ensure(object);
-    if (!array) throw py::error_already_set();
-  } catch (py::error_already_set& error) {
+  // Strings would "convert" character by character; refuse them outright.
+  if (py::isinstance<py::str>(object) || py::isinstance<py::bytes>(object))
+    value_error(what + " must be an array of numbers, not " + std::string(py::str(py::type::of(object))));
+  FloatArray array = FloatArray::ensure(object);  // empty, with the Python error cleared, when it fails
+  if (!array)
     value_error(what + " must be an array of numbers (" + std::string(py::str(py::type::of(object))) +
                 " does not convert to float32)");
-  } catch (py::type_error&) {
-    value_error(what + " must be an array of numbers, not " + std::string(py::str(py::type::of(object))));
-  }
   return array;
 }
 
