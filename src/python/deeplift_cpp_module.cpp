@@ -74,6 +74,9 @@ FloatArray float_array(const py::handle& object, const std::string& what) {
   return array;
 }
 
+// Python ints and numpy integer scalars (anything with __index__), not bools.
+bool is_integer(const py::handle& item) { return PyIndex_Check(item.ptr()) && !py::isinstance<py::bool_>(item); }
+
 // Throws ValueError naming the first NaN or infinity of `array` by its index.
 void check_finite(const FloatArray& array, const std::string& what) {
   const float* data = array.data();
@@ -364,7 +367,7 @@ std::vector<int> selected_tasks(const py::object& tasks, const Model& model) {
     return selected;
   }
   std::vector<py::handle> items;
-  if (py::isinstance<py::str>(tasks) || py::isinstance<py::int_>(tasks)) {
+  if (py::isinstance<py::str>(tasks) || is_integer(tasks)) {
     items.push_back(tasks);
   } else {
     try {
@@ -381,8 +384,8 @@ std::vector<int> selected_tasks(const py::object& tasks, const Model& model) {
       for (int t = 0; t < count; ++t)
         if (model.tasks()[t] == name) index = t;
       if (index < 0) value_error("unknown task '" + name + "' (the model's tasks: " + known + ")");
-    } else if (py::isinstance<py::int_>(item) && !py::isinstance<py::bool_>(item)) {
-      const long value = item.cast<long>();
+    } else if (is_integer(item)) {
+      const long value = py::int_(py::reinterpret_borrow<py::object>(item)).cast<long>();
       if (value < 0 || value >= count)
         value_error("task index " + std::to_string(value) + " is out of range (the model has " +
                     std::to_string(count) + " tasks: " + known + ")");
@@ -454,10 +457,8 @@ std::vector<long> window_starts_of(const py::object& starts, long count) {
   if (starts.is_none()) return std::vector<long>(count, 0);
   try {
     for (const py::handle item : py::iter(starts)) {
-      if (!py::isinstance<py::int_>(item) &&
-          !(py::isinstance<py::array>(item) && py::reinterpret_borrow<py::array>(item).ndim() == 0))
-        value_error("starts[" + std::to_string(out.size()) + "] is not an integer");
-      const long value = item.cast<long>();
+      if (!is_integer(item)) value_error("starts[" + std::to_string(out.size()) + "] is not an integer");
+      const long value = py::int_(py::reinterpret_borrow<py::object>(item)).cast<long>();
       if (value < 0) value_error("starts[" + std::to_string(out.size()) + "] is negative");
       out.push_back(value);
     }
