@@ -49,7 +49,6 @@ namespace {
 
 using FloatArray = py::array_t<float, py::array::c_style | py::array::forcecast>;
 
-// ValueError with a message built from parts.
 [[noreturn]] void value_error(const std::string& message) { throw py::value_error(message); }
 
 std::string shape_text(const py::array& array) {
@@ -106,16 +105,13 @@ Matrix library_layout(const float* data, long count, int length) {
 
 // X: windows of the model's input, checked and in the library layout.
 struct Windows {
-  FloatArray array;  // keeps the caller's buffer alive
   long count = 0;
-  Matrix input;      // [4, L*count]
+  Matrix input;  // [4, L*count]
 };
 
 Windows checked_windows(const py::handle& object, const Model& model, const std::string& what = "X") {
-  Windows windows;
-  windows.array = float_array(object, what);
+  const FloatArray array = float_array(object, what);
   const int length = model.input_length();
-  const auto& array = windows.array;
   const std::string wanted = "(N, 4, " + std::to_string(length) + ")";
   if (array.ndim() != 3) {
     const bool one_window = array.ndim() == 2 && array.shape(0) == 4 && array.shape(1) == length;
@@ -130,6 +126,7 @@ Windows checked_windows(const py::handle& object, const Model& model, const std:
     value_error(what + " has length " + std::to_string(array.shape(2)) + " but the model's input length is " +
                 std::to_string(length) + " (shape " + wanted + "; got " + shape_text(array) + ")");
   check_finite(array, what);
+  Windows windows;
   windows.count = static_cast<long>(array.shape(0));
   windows.input = library_layout(array.data(), windows.count, length);
   return windows;
@@ -284,10 +281,12 @@ const char* const kPredictDoc = R"doc(predict(X, threads=0, batch_size=128) -> n
 
 The logits of every task (T = len(tasks)) for one-hot windows X of shape
 (N, 4, input_length); softmax models give mean-normalised logits, as
-score-seqs scores them (docs/scoring.md). Apply a sigmoid/softmax for
-probabilities.
+score-seqs scores them (docs/scoring.md): the logits of score-seqs'
+predictions.tsv for the same windows and batch_size, bit for bit. Apply a
+sigmoid/softmax for probabilities.
 
-X: any float array-like (a C-contiguous float32 array is read in place).
+X: any float array-like (a C-contiguous float32 array is read in place,
+   anything else converted first).
 threads: 0 uses every core. batch_size: windows per forward pass.
 Raises ValueError for a wrong shape or length and for NaN/infinite values.)doc";
 
