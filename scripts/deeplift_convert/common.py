@@ -17,29 +17,15 @@ source uses to read that layer's output: the logits of the last dense layer
 are taken there, before any output function). Arrays are float64 in the
 docs/model-format.md layout ([channels, length], flatten channel-major).
 """
-import importlib.util
-import json
-import os
-
 import numpy as np
 
-SCRIPTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from deeplift_py import model_file as write_model  # the shapes walk and the file writer
+
 OUTPUT_KINDS = ("sigmoid", "softmax", "linear")
 
 
 class ConversionError(Exception):
     """The model cannot be expressed in docs/model-format.md (or the options contradict it)."""
-
-
-def _load_writer():
-    """scripts/write-model.py as a module (its name is not importable as is)."""
-    spec = importlib.util.spec_from_file_location("write_model", os.path.join(SCRIPTS, "write-model.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-write_model = _load_writer()
 
 
 def same_padding(length, kernel, stride, dilation):
@@ -202,16 +188,4 @@ def random_inputs(length, count=3, seed=0):
 
 def write(path, arch, tensors, test_vectors=None):
     """A docs/model-format.md file, written to a temporary name and renamed into place."""
-    metadata = {"format": "deeplift-model", "version": "1", "architecture": json.dumps(arch)}
-    if test_vectors is not None:
-        metadata["test_vectors"] = json.dumps(test_vectors)
-    blob = write_model.serialize(tensors, metadata)
-    tmp = f"{path}.tmp{os.getpid()}"
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(blob)
-        os.replace(tmp, path)
-    except OSError:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_model.write_file(path, arch, tensors, test_vectors)

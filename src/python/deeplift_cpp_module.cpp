@@ -39,6 +39,7 @@
 #include "deeplift/model/model.hpp"
 #include "deeplift/scoring/attribute.hpp"
 #include "deeplift/scoring/method.hpp"
+#include "deeplift/scoring/profile_target.hpp"
 #include "deeplift/scoring/reference.hpp"
 #include "deeplift/util/interrupt.hpp"
 
@@ -315,7 +316,8 @@ py::array_t<float> predict(const Model& model, const py::object& x, int threads,
 // ---------------------------------------------------------------- attribute
 
 const char* const kAttributeDoc = R"doc(attribute(X, method="revealcancel", reference="gc:0.4", tasks=None, hypothetical=False,
-          threads=0, batch_size=128, ig_steps=10, names=None, starts=None)
+          threads=0, batch_size=128, ig_steps=10, names=None, starts=None,
+          profile_target="bpnet-lite")
     -> numpy.ndarray of float32, shape (N, T, 4, L)
 
 Attribution scores of one-hot windows X (N, 4, input_length) for T tasks:
@@ -343,6 +345,9 @@ threads    0 uses every core. batch_size: as score-seqs --batch-size (windows
            times references per batch); the batches decide the floating-point
            summation order, so keep it equal to compare with a score-seqs run.
 ig_steps   integrated-gradients path points (score-seqs --ig-steps).
+profile_target
+           how a profile task of a graph model is scored (score-seqs
+           --profile-target, docs/graph-models.md): "bpnet-lite" or "chrombpnet".
 names, starts
            only for gc:auto and shuffle:K references, which are made from each
            window's own sequence (the argmax base of each column, N where a
@@ -535,7 +540,8 @@ std::unique_ptr<ReferencePlan> reference_plan(const py::object& reference, const
 
 py::array_t<float> attribute(const Model& model, const py::object& x, const std::string& method_text,
                              const py::object& reference, const py::object& tasks, bool hypothetical, int threads,
-                             int batch_size, int ig_steps, const py::object& names, const py::object& starts) {
+                             int batch_size, int ig_steps, const py::object& names, const py::object& starts,
+                             const std::string& profile_target) {
   const Windows windows = checked_windows(x, model);
   ScoringSettings settings;
   settings.method = parse_method(method_text);
@@ -546,6 +552,7 @@ py::array_t<float> attribute(const Model& model, const py::object& x, const std:
   if (ig_steps < 1) value_error("ig_steps must be >= 1; got " + std::to_string(ig_steps));
   settings.ig_steps = ig_steps;
   settings.ism_batch_size = batch_size;
+  settings.profile_target = parse_profile_target(profile_target);
   const auto plan = reference_plan(reference, windows, model, settings.method, names, starts);
   settings.references_per_window = plan->per_window;
 
@@ -635,7 +642,7 @@ void bind_model(py::module_& module) {
       .def("attribute", &attribute, kAttributeDoc, py::arg("X"), py::arg("method") = "revealcancel",
            py::arg("reference") = "gc:0.4", py::arg("tasks") = py::none(), py::arg("hypothetical") = false,
            py::arg("threads") = 0, py::arg("batch_size") = 128, py::arg("ig_steps") = 10,
-           py::arg("names") = py::none(), py::arg("starts") = py::none())
+           py::arg("names") = py::none(), py::arg("starts") = py::none(), py::arg("profile_target") = "bpnet-lite")
       .def("__repr__", [](const Model& model) {
         std::string tasks;
         for (const auto& task : model.tasks()) tasks += (tasks.empty() ? "'" : ", '") + task + "'";

@@ -14,7 +14,7 @@
 #include "deeplift/io/one_hot.hpp"
 #include "deeplift/io/sequence_source.hpp"
 #include "deeplift/model/model.hpp"
-#include "deeplift/simulation/pwm.hpp"
+#include "deeplift/motifs/pwm.hpp"
 
 namespace deeplift::fuzz {
 

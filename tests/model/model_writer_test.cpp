@@ -9,7 +9,7 @@
 #include "../support/architectures.hpp"
 #include "../support/model_file.hpp"
 #include "deeplift/errors.hpp"
-#include "deeplift/model/safetensors.hpp"
+#include "deeplift/io/safetensors.hpp"
 #include "deeplift/training/initialization.hpp"
 
 namespace deeplift {

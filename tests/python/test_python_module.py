@@ -20,8 +20,8 @@
   gradient x input (and the gradient as hypothetical contributions), to 1e-5.
 - Ctrl-C (SIGINT) during a long ism call raises KeyboardInterrupt, and the
   next call runs.
-- scripts/example-logo.py writes its PNG (headless); `cmake --install` puts an
-  importable module under the prefix.
+- scripts/example-logo.py writes its PNG (headless); `cmake --install
+  --component python` puts an importable module under the prefix.
 
 Run:  /usr/bin/python3 tests/python/test_python_module.py --bin BUILD [--source SRC]
 Fails (exit 1) when BUILD/python holds no deeplift_cpp module or BUILD/score-seqs is missing.
@@ -346,6 +346,7 @@ def bad_inputs_raise_value_error():
         ("no task", V, "empty", m.attribute, (x,), {"tasks": []}),
         ("threads", V, "threads", m.attribute, (x,), {"threads": -1}),
         ("batch_size", V, "batch_size", m.predict, (x,), {"batch_size": 0}),
+        ("profile target", V, "chrombpnet", m.attribute, (x,), {"profile_target": "bpnet"}),
         ("ig_steps", V, "ig_steps", m.attribute, (x,), {"method": "integrated-gradients", "ig_steps": 0}),
         ("names count", V, "names has 1 entries", m.attribute, (x,), {"reference": "shuffle:2", "names": ["a"]}),
         ("names str", V, "not one str", m.attribute, (x,), {"reference": "shuffle:2", "names": "ab"}),
@@ -462,7 +463,8 @@ def example_logo_writes_a_png():
 @RUN.check
 def cmake_install_puts_an_importable_module():
     prefix = os.path.join(TMP, "prefix")
-    proc = subprocess.run(["cmake", "--install", os.path.abspath(ARGS.bin), "--prefix", prefix],
+    proc = subprocess.run(["cmake", "--install", os.path.abspath(ARGS.bin), "--component", "python",
+                           "--prefix", prefix],
                           capture_output=True, text=True)
     require(proc.returncode == 0, f"cmake --install exited {proc.returncode}: {proc.stderr[-1500:]}")
     found = glob.glob(os.path.join(prefix, "lib", "python3*", "*-packages", "deeplift_cpp*.so"))

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "deeplift/simulation/pwm.hpp"
+#include "deeplift/motifs/pwm.hpp"
 #include "deeplift/simulation/simulation.hpp"
 
 namespace deeplift::test {

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Self-checks of the independent reference implementation (reference_deeplift.py)
-and of scripts/write-model.py, against PyTorch and against the DeepLIFT
-paper's toy cases (Shrikumar et al. 2017, Figs. 1-3). Needs no C++ binary.
+and of scripts/write-model.py (with its forward pass, scripts/deeplift_py), against
+PyTorch and against the DeepLIFT paper's toy cases (Shrikumar et al. 2017, Figs. 1-3). Needs no C++ binary.
 
 Run: /usr/bin/python3 tests/tools/test_reference_deeplift.py [--bin BUILD] [--source SRC]
 """
@@ -22,6 +22,11 @@ from script_test import require  # noqa: E402
 
 import torch  # noqa: E402
 import torch_model  # noqa: E402
+
+# The production scripts' own forward pass (test vectors, convert-model's
+# check); the reference above never imports it.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
+from deeplift_py import forward as production_forward  # noqa: E402
 
 ARGS = script_test.parse_args(__doc__)
 RUN = script_test.Runner("test_reference_deeplift", ARGS.keep)
@@ -212,7 +217,8 @@ def forward_vs_torch_zoo():
 
 @RUN.check
 def forward_vs_torch_conv_geometry():
-    """conv1d padding/stride/dilation corner cases, each as conv -> flatten -> dense."""
+    """conv1d padding/stride/dilation corner cases, each as conv -> flatten -> dense,
+    for the reference and for the production scripts' forward pass."""
     cases = []
     for length in (7, 10, 13):
         for k in (1, 2, 3, 4, 5):
@@ -236,8 +242,10 @@ def forward_vs_torch_conv_geometry():
                    "o.weight": rng.normal(size=(1, 2 * net_shape.out_length)), "o.bias": rng.normal(size=1)}
         x = rng.random((3, 4, length))
         net = R.Network(arch, tensors)
-        close(net.logits(x), torch_model.logits(torch_model.build(arch, tensors), x), 1e-10, 1e-12,
-              f"conv L={length} k={k} s={s} d={d} {padding}")
+        want = torch_model.logits(torch_model.build(arch, tensors), x)
+        close(net.logits(x), want, 1e-10, 1e-12, f"conv L={length} k={k} s={s} d={d} {padding}")
+        close(np.stack([production_forward.logits(arch, tensors, one) for one in x]), want, 1e-10, 1e-12,
+              f"scripts/deeplift_py/forward.py: conv L={length} k={k} s={s} d={d} {padding}")
     require(len(cases) > 200, "too few geometry cases")
 
 

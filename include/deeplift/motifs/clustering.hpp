@@ -34,7 +34,7 @@
 
 #include "deeplift/motifs/score_arrays.hpp"
 #include "deeplift/motifs/seqlets.hpp"
-#include "deeplift/simulation/pwm.hpp"
+#include "deeplift/motifs/pwm.hpp"
 
 namespace deeplift {
 

@@ -10,7 +10,7 @@
 #include "deeplift/motifs/score_arrays.hpp"
 #include "deeplift/motifs/seqlets.hpp"
 #include "deeplift/motifs/similarity.hpp"
-#include "deeplift/simulation/pwm.hpp"
+#include "deeplift/motifs/pwm.hpp"
 
 namespace deeplift {
 
@@ -39,6 +39,9 @@ struct FindMotifsResult {
   std::vector<FoundMotif> motifs;  // positive motifs by seqlet count, then negative ones
   LetterProbs background{};        // base composition of the scored sequences
 };
+
+// Every problem with the option values, one entry each naming the option.
+std::vector<std::string> option_problems(const FindMotifsOptions& options);
 
 // The pipeline without I/O. Throws UsageError for bad option values and
 // InputError when the sequences are shorter than the seqlet window.

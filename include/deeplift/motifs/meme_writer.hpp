@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "deeplift/simulation/pwm.hpp"
+#include "deeplift/motifs/pwm.hpp"
 
 namespace deeplift {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "deeplift/simulation/pwm.hpp"
+#include "deeplift/motifs/pwm.hpp"
 
 namespace deeplift {
 

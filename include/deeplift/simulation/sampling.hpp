@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "deeplift/simulation/pwm.hpp"
+#include "deeplift/motifs/pwm.hpp"
 #include "deeplift/simulation/random.hpp"
 
 namespace deeplift {

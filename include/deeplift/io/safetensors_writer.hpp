@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "deeplift/model/safetensors.hpp"
+#include "deeplift/io/safetensors.hpp"
 
 namespace deeplift {
 

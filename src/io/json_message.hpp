@@ -1,4 +1,4 @@
-// Private to src/model: nlohmann::json's exception text without its
+// Private to src/io and src/model: nlohmann::json's exception text without its
 // "[json.exception.parse_error.101] " prefix, which means nothing to a user
 // reading why a model file was rejected.
 #pragma once

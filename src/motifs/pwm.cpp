@@ -1,4 +1,4 @@
-#include "deeplift/simulation/pwm.hpp"
+#include "deeplift/motifs/pwm.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -11,7 +11,7 @@
 #include "deeplift/io/input_file.hpp"
 
 #if defined(__clang__)
-#pragma STDC FP_CONTRACT OFF  // see random.cpp: keep sampled probabilities bit-identical
+#pragma STDC FP_CONTRACT OFF  // see src/simulation/random.cpp: keep sampled probabilities bit-identical
 #endif
 
 namespace deeplift {

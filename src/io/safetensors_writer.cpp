@@ -1,4 +1,4 @@
-#include "deeplift/model/safetensors_writer.hpp"
+#include "deeplift/io/safetensors_writer.hpp"
 
 #include <nlohmann/json.hpp>
 #include <set>

@@ -1,6 +1,6 @@
 // MEME minimal-format parser (https://meme-suite.org/meme/doc/meme-format.html):
 // the shipped file, a JASPAR export, and every rejected malformation.
-#include "deeplift/simulation/pwm.hpp"
+#include "deeplift/motifs/pwm.hpp"
 
 #include <gtest/gtest.h>
 
