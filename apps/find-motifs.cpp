@@ -4,7 +4,9 @@
 #include <sstream>
 
 #include "deeplift/cli/app_main.hpp"
+#include "deeplift/errors.hpp"
 #include "deeplift/motifs/find_motifs.hpp"
+#include "deeplift/util/bundled_data.hpp"
 
 namespace po = boost::program_options;
 
@@ -27,7 +29,8 @@ int main(int argc, char** argv) {
        "score-seqs output PREFIX: reads PREFIX.ohe.npz, PREFIX.<task>.contrib.npz, PREFIX.<task>.hyp.npz")
       ("task", po::value(&options.task)->required(), "task whose scores to use")
       ("out,o", po::value(&options.out)->required(), "output prefix: OUT.meme and OUT.tsv")
-      ("known,k", po::value(&options.known), "MEME file of known motifs to name each motif's best match")
+      ("known,k", po::value(&options.known),
+       "MEME file of known motifs to name each motif's best match, or a bundled one by name (gata_tal)")
       ("window,w", po::value(&options.seqlets.window)->default_value(options.seqlets.window),
        "seqlet width: bases whose scores are summed per window")
       ("fdr", po::value(&options.seqlets.fdr)->default_value(options.seqlets.fdr, text(options.seqlets.fdr)),
@@ -69,10 +72,13 @@ int main(int argc, char** argv) {
       "  OUT.tsv   motif, seqlets, consensus, best_match, similarity, strand (of the known motif), offset\n"
       "            (column of the known motif under the motif's first column); '.' without --known\n"
       "\nExample:\n"
-      "  score-seqs -m model.safetensors -f seqs.fa --formats npz -o out/scores\n"
-      "  find-motifs --scores out/scores --task both --known data/motifs/gata_tal.meme --out out/motifs\n"
-      "\nExit status: 0 success, 1 bad options, 2 input/output or runtime error."};
+      "  score-seqs -m gata_tal -f seqs.fa --formats npz -o out/scores\n"
+      "  find-motifs --scores out/scores --task both --known gata_tal --out out/motifs\n"
+      "\nExit status: 0 success, 1 bad options, 2 input/output or runtime error.",
+      /*interruptible=*/false,
+      [&](const po::variables_map&) { deeplift::throw_usage_problems(deeplift::option_problems(options)); }};
   return deeplift::app_main(argc, argv, app, described, [&](const po::variables_map&) {
+    if (!options.known.empty()) options.known = deeplift::resolve_bundled(options.known, "motifs", ".meme");
     deeplift::run_find_motifs(options, std::cerr);
   });
 }

@@ -4,6 +4,7 @@
 #include "deeplift/cli/app_main.hpp"
 #include "deeplift/scoring/method.hpp"
 #include "deeplift/scoring/score_run.hpp"
+#include "deeplift/util/bundled_data.hpp"
 
 namespace po = boost::program_options;
 
@@ -11,7 +12,8 @@ int main(int argc, char** argv) {
   deeplift::ScoreOptions options;  // holds every default
   po::options_description described("Options", 110, 55);
   described.add_options()
-      ("model,m", po::value(&options.model)->required(), "model file (.safetensors, docs/model-format.md)")
+      ("model,m", po::value(&options.model)->required(),
+       "model file (.safetensors, docs/model-format.md), or a bundled model by name (gata_tal)")
       ("fasta,f", po::value(&options.fasta), "sequences to score (FASTA, plain/gzip/bgzip); or:")
       ("genome,g", po::value(&options.genome), "indexed genome FASTA (plain or bgzip; .fai/.gzi built if missing) …")
       ("bed,b", po::value(&options.bed), "… and the BED3+ regions of it to score")
@@ -24,6 +26,8 @@ int main(int argc, char** argv) {
       ("reference,r", po::value(&options.reference)->default_value(options.reference),
        "reference: gc:F, gc:auto, freqs:a,c,g,t, shuffle:K[,seed], zeros, npz:FILE")
       ("tasks", po::value(&options.tasks)->default_value(options.tasks), "tasks to score: all, or names separated by commas")
+      ("profile-target", po::value(&options.profile_target)->default_value(options.profile_target),
+       "profile tasks (graph models): bpnet-lite (tangermeme's Rescale of z*softmax(z)) or chrombpnet (shap's)")
       ("formats", po::value(&options.formats)->default_value(options.formats), "outputs: any of bedgraph, bigwig, npz, tsv")
       ("threads,t", po::value(&options.threads)->default_value(options.threads), "threads (0: every core)")
       ("batch-size", po::value(&options.batch_size)->default_value(options.batch_size), "at most this many windows (window x reference pairs with several references) per batch; fewer when one thread's workspace would pass 64 MB")
@@ -46,14 +50,15 @@ int main(int argc, char** argv) {
           "equals logit(input) - logit(reference) for the DeepLIFT methods.\n"
           "Long records are scored in windows of the model's input length every --stride bases (plus one\n"
           "ending at the record end); overlapping windows' per-base scores are averaged.\n"
-          "Examples:\n  score-seqs -m data/models/gata_tal.safetensors -f data/examples/example.fa -o out/example\n"
-          "  score-seqs -m data/models/gata_tal.safetensors -g data/examples/genome.fa -b data/examples/peaks.bed \\\n"
+          "Examples:\n  score-seqs -m gata_tal -f data/examples/example.fa -o out/example\n"
+          "  score-seqs -m gata_tal -g data/examples/genome.fa -b data/examples/peaks.bed \\\n"
           "      --formats bedgraph,bigwig -o out/peaks\n"
           "Ctrl-C (SIGINT) or SIGTERM stops the run within a batch, removes the temporary files and\n"
           "exits with 130 or 143; no output file is written. Press Ctrl-C twice to stop at once.",
       /*interruptible=*/true};
   return deeplift::app_main(argc, argv, app, described, [&](const po::variables_map& values) {
     options.verify_model = values.count("no-verify") == 0;
+    options.model = deeplift::resolve_bundled(options.model, "models", ".safetensors");
     deeplift::score_sequences(options, std::cerr);
   });
 }

@@ -1,18 +1,17 @@
 // simulate-motifs: the GATA1/TAL1 benchmark of the DeepLIFT paper (and the
 // DeepPAD one) with ground truth (docs/simulation.md).
 // parse options → check them all → Simulation → write files atomically.
-#include <boost/program_options.hpp>
 #include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 #include <sstream>
 #include <string>
 #include <system_error>
 #include <vector>
 
+#include "deeplift/cli/app_main.hpp"
 #include "deeplift/errors.hpp"
 #include "deeplift/simulation/simulation.hpp"
 #include "deeplift/simulation/simulation_writer.hpp"
@@ -21,8 +20,6 @@ namespace po = boost::program_options;
 using namespace deeplift;
 
 namespace {
-
-constexpr const char* kProgram = "simulate-motifs";
 
 std::string join_probs(const LetterProbs& p) {
   std::ostringstream s;
@@ -42,59 +39,55 @@ std::string both_defaults(const T& paper, const T& deeppad) {
   return a.str() == b.str() ? a.str() : a.str() + "; deeppad: " + b.str();
 }
 
-po::options_description make_options(const SimulationOptions& paper, const SimulationOptions& pad) {
+
+// What the command line holds before it is checked: text, so that every bad
+// value is reported with the option's name (and unsigned counts reject "-1").
+// The defaults shown by --help are SimulationOptions' (and deeppad_options()').
+struct CommandLine {
+  std::string preset, n, length, background, motifs, min_instances, max_instances, strands, seed, threads, out;
+  bool quiet = false;
+};
+
+po::options_description make_options(CommandLine& line, const SimulationOptions& paper, const SimulationOptions& pad) {
   po::options_description desc("Options", 100, 50);
-  // Values are read as strings and checked by hand so that every problem is
-  // reported at once with the option's name.
-  auto value = [&desc](const char* name, const char* value_name, const std::string& text) {
-    desc.add_options()(name, po::value<std::string>()->value_name(value_name), text.c_str());
+  auto value = [&desc](const char* name, std::string& into, const char* value_name, const std::string& shown,
+                       const std::string& text) {
+    desc.add_options()(name, po::value(&into)->value_name(value_name)->default_value(shown), text.c_str());
   };
-  value("preset", "NAME",
-        std::string("deeplift-paper or deeppad [default: ") + preset_name(paper.preset) +
-            "]; the options below override the preset's values");
-  value("n", "N", "number of sequences [default: " + std::to_string(paper.n) + "]");
-  value("length", "BP", "sequence length [default: " + both_defaults(paper.length, pad.length) + "]");
-  value("background", "a,c,g,t",
-        "background base frequencies, each > 0, summing to 1 [default: " +
-            both_defaults(join_probs(paper.background), join_probs(pad.background)) +
-            "]; 0.27,0.23,0.23,0.27 reproduces the paper's released data");
-  value("motifs", "FILE.meme",
-        "MEME-format motifs for deeplift-paper: GATA_disc1 and TAL1_known1 by name, else a file of exactly two "
-        "motifs (first = GATA role, second = TAL1 role) [default: " +
-            paper.motifs_path +
-            " relative to the current directory; give --motifs when running elsewhere]. Not used by deeppad, "
-            "whose patterns are fixed (" +
+  value("preset", line.preset, "NAME", preset_name(paper.preset),
+        "deeplift-paper or deeppad; the options below override the preset's values, and a default given "
+        "as 'X; deeppad: Y' is Y for deeppad");
+  value("n", line.n, "N", std::to_string(paper.n), "number of sequences");
+  value("length", line.length, "BP", both_defaults(paper.length, pad.length), "sequence length");
+  value("background", line.background, "a,c,g,t",
+        both_defaults(join_probs(paper.background), join_probs(pad.background)),
+        "background base frequencies, each > 0, summing to 1; 0.27,0.23,0.23,0.27 reproduces the paper's "
+        "released data");
+  value("motifs", line.motifs, "FILE.meme", paper.motifs_path,
+        std::string("MEME-format motifs for deeplift-paper: GATA_disc1 and TAL1_known1 by name, else a file of "
+                    "exactly two motifs (first = GATA role, second = TAL1 role). A bare name is a bundled motif "
+                    "file (gata_tal: data/motifs/gata_tal.meme, found from any directory). Not used by deeppad, "
+                    "whose patterns are fixed (") +
             kDeeppadPatterns[0] + ", " + kDeeppadPatterns[1] + ")");
-  value("min-instances", "K",
-        "fewest instances of a motif in a sequence that holds it [default: " +
-            both_defaults(paper.min_instances, pad.min_instances) + "]");
-  value("max-instances", "K",
-        "most instances [default: " + both_defaults(paper.max_instances, pad.max_instances) +
-            "]; see Presets for how counts are drawn");
-  value("strands", "forward|both",
+  value("min-instances", line.min_instances, "K", both_defaults(paper.min_instances, pad.min_instances),
+        "fewest instances of a motif in a sequence that holds it");
+  value("max-instances", line.max_instances, "K", both_defaults(paper.max_instances, pad.max_instances),
+        "most instances; see Presets for how counts are drawn");
+  value("strands", line.strands, "forward|both", both_defaults(strands_name(paper.strands), strands_name(pad.strands)),
         "strand of each instance: forward (as in the paper's data) or both (each strand with probability 1/2; "
-        "'-' instances are reverse-complemented into the sequence) [default: " +
-            both_defaults(strands_name(paper.strands), strands_name(pad.strands)) + "]");
-  value("seed", "S",
-        "random seed; output is bit-for-bit identical for a seed on any machine and thread count [default: " +
-            std::to_string(paper.seed) + "]");
-  value("threads", "T", "worker threads [default: all cores]");
-  value("out", "PREFIX", "write PREFIX.fa, PREFIX.labels.tsv, PREFIX.motifs.bed (required)");
-  desc.add_options()("quiet", "no progress report on stderr")("help", "show this help and exit");
+        "'-' instances are reverse-complemented into the sequence)");
+  value("seed", line.seed, "S", std::to_string(paper.seed),
+        "random seed; output is bit-for-bit identical for a seed on any machine and thread count");
+  value("threads", line.threads, "T", std::to_string(paper.threads), "worker threads (0: all cores)");
+  desc.add_options()("out,o", po::value(&line.out)->value_name("PREFIX")->required(),
+                     "write PREFIX.fa, PREFIX.labels.tsv, PREFIX.motifs.bed")(
+      "quiet,q", po::bool_switch(&line.quiet), "no summary on stderr");
   return desc;
 }
 
-void print_usage(std::FILE* to) {
-  std::fprintf(to,
-               "Usage: %s [--preset deeplift-paper|deeppad] [options] --out PREFIX\n"
-               "Simulate the DeepLIFT paper's GATA1/TAL1 benchmark: FASTA, labels and true motif positions.\n"
-               "Try '%s --help' for details.\n",
-               kProgram, kProgram);
-}
-
-void print_help(const po::options_description& desc, const SimulationOptions& paper) {
+std::string presets_and_outputs(const SimulationOptions& paper) {
   std::ostringstream details;
-  details << "\nPresets\n"
+  details << "Presets\n"
           << "  deeplift-paper  the DeepLIFT paper (Shrikumar et al. 2017) simulation: four equal classes\n"
           << "                  both (gata_tal1_*, labels 1 1 1), GATA only (gata_only_*, 0 1 0),\n"
           << "                  TAL1 only (tal1_only_*, 0 0 1), empty (empty_*, 0 0 0). A sequence holds\n"
@@ -128,10 +121,8 @@ void print_help(const po::options_description& desc, const SimulationOptions& pa
           << "is identical for any --threads, but runs that differ only in --n reuse the same\n"
           << "per-record streams (record i gets the same background), so use another --seed for an\n"
           << "independent data set such as a separate test set.\n"
-          << "\nExit status: 0 success, 1 bad options, 2 input/output or runtime error.\n";
-  std::cout << "Usage: " << kProgram << " [--preset deeplift-paper|deeppad] [options] --out PREFIX\n\n"
-            << "Simulate the DeepLIFT paper's GATA1/TAL1 benchmark with ground truth.\n\n"
-            << desc << details.str();
+          << "\nExit status: 0 success, 1 bad options, 2 input/output or runtime error.";
+  return details.str();
 }
 
 template <class Int>
@@ -153,122 +144,96 @@ bool parse_background(const std::string& text, LetterProbs& out) {
   return true;
 }
 
-}  // namespace
 
-int main(int argc, char** argv) {
-  const SimulationOptions paper_defaults;
-  const SimulationOptions deeppad_defaults = deeppad_options();
-  const po::options_description desc = make_options(paper_defaults, deeppad_defaults);
-  if (argc <= 1) {
-    print_usage(stderr);
-    return 1;
-  }
-
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::fprintf(stderr, "%s: %s\nTry '%s --help'.\n", kProgram, e.what(), kProgram);
-    return 1;
-  }
-  if (vm.count("help")) {
-    print_help(desc, paper_defaults);
-    return 0;
-  }
-
-  // Check every option and report every problem before doing anything.
+// The options from the command line: the preset's defaults, then every value
+// given. Throws UsageError listing every problem.
+SimulationOptions checked_options(const CommandLine& line, const po::variables_map& values) {
   std::vector<std::string> problems;
-  auto given = [&](const char* name) { return vm.count(name) > 0; };
-  auto text = [&](const char* name) { return vm[name].as<std::string>(); };
-
-  SimulationOptions options = paper_defaults;
+  auto given = [&](const char* name) { return values.count(name) > 0 && !values[name].defaulted(); };
+  SimulationOptions options;
   if (given("preset")) {
-    const std::string preset = text("preset");
-    if (preset == "deeppad")
-      options = deeppad_defaults;
-    else if (preset != "deeplift-paper")
-      problems.push_back("--preset '" + preset + "': expected deeplift-paper or deeppad");
+    if (line.preset == "deeppad")
+      options = deeppad_options();
+    else if (line.preset != "deeplift-paper")
+      problems.push_back("--preset '" + line.preset + "': expected deeplift-paper or deeppad");
   }
-  if (given("n") && (!parse_int(text("n"), options.n) || options.n < 1))
-    problems.push_back("--n '" + text("n") + "': expected a positive integer");
-  if (given("length") && (!parse_int(text("length"), options.length) || options.length < 1))
-    problems.push_back("--length '" + text("length") + "': expected a positive integer");
+  if (given("n") && !parse_int(line.n, options.n))
+    problems.push_back("--n '" + line.n + "': expected a positive integer");
+  if (given("length") && !parse_int(line.length, options.length))
+    problems.push_back("--length '" + line.length + "': expected a positive integer");
   if (given("background")) {
     LetterProbs bg{};
     double sum = 0.0;
-    bool ok = parse_background(text("background"), bg);
+    bool ok = parse_background(line.background, bg);
     for (double p : bg) {
       ok = ok && p > 0.0;
       sum += p;
     }
     if (!ok || std::abs(sum - 1.0) > 1e-6)
-      problems.push_back("--background '" + text("background") +
+      problems.push_back("--background '" + line.background +
                          "': expected four frequencies a,c,g,t, each > 0, summing to 1");
     else
       options.background = bg;
   }
-  if (given("min-instances") && (!parse_int(text("min-instances"), options.min_instances) || options.min_instances < 1))
-    problems.push_back("--min-instances '" + text("min-instances") + "': expected a positive integer");
-  if (given("max-instances") && (!parse_int(text("max-instances"), options.max_instances) || options.max_instances < 1))
-    problems.push_back("--max-instances '" + text("max-instances") + "': expected a positive integer");
+  if (given("min-instances") && !parse_int(line.min_instances, options.min_instances))
+    problems.push_back("--min-instances '" + line.min_instances + "': expected a positive integer");
+  if (given("max-instances") && !parse_int(line.max_instances, options.max_instances))
+    problems.push_back("--max-instances '" + line.max_instances + "': expected a positive integer");
   if (given("strands")) {
-    const std::string strands = text("strands");
-    if (strands == "forward")
+    if (line.strands == "forward")
       options.strands = Strands::Forward;
-    else if (strands == "both")
+    else if (line.strands == "both")
       options.strands = Strands::Both;
     else
-      problems.push_back("--strands '" + strands + "': expected forward or both");
+      problems.push_back("--strands '" + line.strands + "': expected forward or both");
   }
-  if (given("seed") && !parse_int(text("seed"), options.seed))
-    problems.push_back("--seed '" + text("seed") + "': expected an integer 0..18446744073709551615");
-  if (given("threads") && (!parse_int(text("threads"), options.threads) || options.threads < 0))
-    problems.push_back("--threads '" + text("threads") + "': expected 0 (all cores) or a positive integer");
-  if (options.preset == Preset::Deeppad) {
-    if (given("motifs")) problems.push_back("--motifs is not used by --preset deeppad (its patterns are fixed)");
-  } else if (given("motifs")) {
-    options.motifs_path = text("motifs");
-  } else {
-    std::error_code ec;
-    if (!std::filesystem::exists(options.motifs_path, ec))
-      problems.push_back("--motifs FILE.meme is required here: the default '" + options.motifs_path +
-                         "' does not exist relative to the current directory");
+  if (given("seed") && !parse_int(line.seed, options.seed))
+    problems.push_back("--seed '" + line.seed + "': expected an integer 0..18446744073709551615");
+  if (given("threads") && !parse_int(line.threads, options.threads))
+    problems.push_back("--threads '" + line.threads + "': expected 0 (all cores) or a positive integer");
+  if (given("motifs")) {
+    if (options.preset == Preset::Deeppad)
+      problems.push_back("--motifs is not used by --preset deeppad (its patterns are fixed)");
+    else
+      options.motifs_path = line.motifs;
   }
-  if (!given("out")) problems.push_back("--out PREFIX is required");
-  if (!problems.empty()) {
-    for (const auto& p : problems) std::fprintf(stderr, "%s: %s\n", kProgram, p.c_str());
-    std::fprintf(stderr, "Try '%s --help'.\n", kProgram);
-    return 1;
-  }
+  for (auto& problem : option_problems(options)) problems.push_back(std::move(problem));
+  throw_usage_problems(problems);
+  return options;
+}
 
-  const auto started = std::chrono::steady_clock::now();
-  try {
+}  // namespace
+
+int main(int argc, char** argv) {
+  const SimulationOptions paper_defaults;
+  const SimulationOptions deeppad_defaults = deeppad_options();
+  CommandLine line;
+  const po::options_description described = make_options(line, paper_defaults, deeppad_defaults);
+  SimulationOptions options;
+  const AppDescription app{
+      "simulate-motifs", "[--preset deeplift-paper|deeppad] [options] --out PREFIX",
+      "Simulates the DeepLIFT paper's GATA1/TAL1 benchmark (or DeepPAD's) with ground truth:\n"
+      "FASTA, labels and the true motif positions.",
+      presets_and_outputs(paper_defaults),
+      /*interruptible=*/false,
+      [&](const po::variables_map& values) { options = checked_options(line, values); }};
+  return app_main(argc, argv, app, described, [&](const po::variables_map&) {
+    const auto started = std::chrono::steady_clock::now();
     const Simulation simulation = Simulation::from_options(options);
-    const SimulationSummary summary = write_simulation(simulation, text("out"), options.threads);
-    if (!given("quiet")) {
-      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      std::ostringstream classes;
-      for (std::size_t c = 0; c < summary.per_class.size(); ++c)
-        classes << (c ? ", " : "") << simulation.classes()[c].name << " " << summary.per_class[c];
-      std::fprintf(stderr,
-                   "%s: [%s] %llu sequences (%s), %llu motif instances; train/valid/test %llu/%llu/%llu; "
-                   "wrote %s, %s, %s in %.2f s\n",
-                   kProgram, preset_name(options.preset), static_cast<unsigned long long>(summary.sequences),
-                   classes.str().c_str(), static_cast<unsigned long long>(summary.instances),
-                   static_cast<unsigned long long>(summary.per_split[0]),
-                   static_cast<unsigned long long>(summary.per_split[1]),
-                   static_cast<unsigned long long>(summary.per_split[2]), summary.paths[0].c_str(),
-                   summary.paths[1].c_str(), summary.paths[2].c_str(), seconds);
-    }
-  } catch (const UsageError& e) {
-    std::istringstream lines(e.what());
-    for (std::string line; std::getline(lines, line);) std::fprintf(stderr, "%s: %s\n", kProgram, line.c_str());
-    std::fprintf(stderr, "Try '%s --help'.\n", kProgram);
-    return 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s: %s\n", kProgram, e.what());
-    return 2;
-  }
-  return 0;
+    const SimulationSummary summary = write_simulation(simulation, line.out, options.threads);
+    if (line.quiet) return;
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::ostringstream classes;
+    for (std::size_t c = 0; c < summary.per_class.size(); ++c)
+      classes << (c ? ", " : "") << simulation.classes()[c].name << " " << summary.per_class[c];
+    std::fprintf(stderr,
+                 "%s: [%s] %llu sequences (%s), %llu motif instances; train/valid/test %llu/%llu/%llu; "
+                 "wrote %s, %s, %s in %.2f s\n",
+                 app.name.c_str(), preset_name(options.preset), static_cast<unsigned long long>(summary.sequences),
+                 classes.str().c_str(), static_cast<unsigned long long>(summary.instances),
+                 static_cast<unsigned long long>(summary.per_split[0]),
+                 static_cast<unsigned long long>(summary.per_split[1]),
+                 static_cast<unsigned long long>(summary.per_split[2]), summary.paths[0].c_str(),
+                 summary.paths[1].c_str(), summary.paths[2].c_str(), seconds);
+  });
 }

@@ -5,7 +5,9 @@
 #include <string>
 
 #include "deeplift/cli/app_main.hpp"
+#include "deeplift/errors.hpp"
 #include "deeplift/training/train_run.hpp"
+#include "deeplift/util/bundled_data.hpp"
 
 namespace po = boost::program_options;
 
@@ -28,7 +30,8 @@ int main(int argc, char** argv) {
       ("fasta,f", po::value(&options.fasta)->required(), "sequences (FASTA), each of the architecture's input length")
       ("labels,l", po::value(&options.labels)->required(),
        "labels TSV: header 'name<TAB>task...[<TAB>split]', 0/1 per task, split train/valid/test")
-      ("arch,a", po::value(&options.arch)->required(), "architecture JSON (docs/model-format.md); weights are initialised")
+      ("arch,a", po::value(&options.arch)->required(), "architecture JSON (docs/model-format.md), or a bundled one by name (deeplift-paper, deeppad); "
+       "weights are initialised")
       ("out,o", po::value(&options.out)->required(), "model file to write; metrics go to OUT minus .safetensors + .metrics.json")
       ("epochs,e", po::value(&training.epochs)->required(), "maximum number of epochs")
       ("seed,s", po::value(&training.seed)->required(), "seed of initialisation and shuffling")
@@ -56,10 +59,12 @@ int main(int argc, char** argv) {
       "A progress line per epoch goes to stderr; MODEL.metrics.json holds the per-epoch history and\n"
       "the final validation/test auROC and auPRC per task. Same seed and options: same model.\n"
       "Example:\n"
-      "  train-model -f sim.fa -l sim.labels.tsv -a data/archs/deeplift-paper.json \\\n"
+      "  train-model -f sim.fa -l sim.labels.tsv -a deeplift-paper \\\n"
       "              -o model.safetensors --epochs 50 --seed 1 --neg-weights 1,2,2 --pos-weights 3,2,2",
-      /*interruptible=*/true};
+      /*interruptible=*/true,
+      [&](const po::variables_map&) { deeplift::throw_usage_problems(deeplift::option_problems(options)); }};
   return deeplift::app_main(argc, argv, app, described, [&](const po::variables_map&) {
+    options.arch = deeplift::resolve_bundled(options.arch, "archs", ".json");
     deeplift::train_from_files(options, std::cerr);
   });
 }

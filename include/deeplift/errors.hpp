@@ -4,6 +4,7 @@
 #include <csignal>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace deeplift {
 
@@ -34,10 +35,20 @@ class IoError : public Error {
 };
 
 // A bad option value (unknown method, reference string that does not parse).
+// Option checks report every problem at once: one problem per line of
+// what(), which the apps print as "<app>: <problem>" each.
 class UsageError : public Error {
  public:
   using Error::Error;
 };
+
+// Throws a UsageError listing `problems` one per line, if there are any.
+inline void throw_usage_problems(const std::vector<std::string>& problems) {
+  if (problems.empty()) return;
+  std::string message = problems.front();
+  for (std::size_t i = 1; i < problems.size(); ++i) message += "\n" + problems[i];
+  throw UsageError(message);
+}
 
 // The run was stopped by a signal (SIGINT, SIGTERM) before any output was
 // published (util/interrupt.hpp). Apps exit with 128 + signal_number(), the

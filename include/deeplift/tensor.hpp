@@ -10,7 +10,9 @@
 // task t of sequence n is "sequence" t*N + n.
 #pragma once
 #include <Eigen/Dense>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace deeplift {
 
@@ -30,6 +32,25 @@ struct Shape {
   std::string to_string() const {
     return "[" + std::to_string(channels) + ", " + std::to_string(length) + "]";
   }
+};
+
+// A float32 tensor of any rank in row-major (C) order: a layer's state as a
+// model file stores it (docs/model-format.md), independent of any container
+// format. Readers and writers of files convert to and from it.
+struct FloatTensor {
+  std::vector<int64_t> shape;
+  std::vector<float> values;  // row-major (C order)
+  int64_t element_count() const {
+    int64_t count = 1;
+    for (int64_t d : shape) count *= d;
+    return count;
+  }
+};
+
+// A tensor with its name, in the order a writer lays them out.
+struct NamedTensor {
+  std::string name;
+  FloatTensor tensor;
 };
 
 }  // namespace deeplift

@@ -11,12 +11,6 @@
 
 namespace deeplift {
 
-int64_t SafetensorsTensor::element_count() const {
-  int64_t count = 1;
-  for (int64_t d : shape) count *= d;
-  return count;
-}
-
 namespace {
 
 [[noreturn]] void fail(const std::string& path, const std::string& problem) {
@@ -34,11 +28,11 @@ uint64_t read_le64(const unsigned char* bytes) {
 SafetensorsFile read_safetensors(const std::string& path) {
   std::ifstream in = open_input_file(path, std::ios::binary);
   in.seekg(0, std::ios::end);
-  const std::streamoff end = in.tellg();
+  const std::streamoff file_end = in.tellg();
   in.seekg(0);
   // A pipe or other unseekable input has no size to check the header against.
-  if (end < 0 || !in) throw IoError("can't read '" + path + "': not a seekable file");
-  const auto file_size = static_cast<uint64_t>(end);
+  if (file_end < 0 || !in) throw IoError("can't read '" + path + "': not a seekable file");
+  const auto file_size = static_cast<uint64_t>(file_end);
   if (file_size < 8) fail(path, "file is " + std::to_string(file_size) + " bytes, shorter than the 8-byte header length");
 
   unsigned char length_bytes[8];

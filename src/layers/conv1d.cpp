@@ -23,12 +23,17 @@ Conv1d::Conv1d(std::string name, Shape input, Shape output, Geometry geometry, M
     : Layer("conv1d", std::move(name), input, output),
       geometry_(geometry),
       weight_(std::move(weight)),
-      bias_(std::move(bias)),
-      weight_positive_(positive_part(weight_)),
-      weight_negative_(negative_part(weight_)),
-      weight_t_(weight_.transpose()),
-      weight_positive_t_(weight_positive_.transpose()),
-      weight_negative_t_(weight_negative_.transpose()) {}
+      bias_(std::move(bias)) {
+  derive_cached_weights();
+}
+
+void Conv1d::derive_cached_weights() {
+  weight_positive_ = positive_part(weight_);
+  weight_negative_ = negative_part(weight_);
+  weight_t_ = weight_.transpose();
+  weight_positive_t_ = weight_positive_.transpose();
+  weight_negative_t_ = weight_negative_.transpose();
+}
 
 namespace {
 
@@ -106,22 +111,19 @@ void Conv1d::accumulate_parameter_gradients(const Matrix& input, const Matrix& o
   gradients[1] += output_gradient.rowwise().sum();
 }
 
-void Conv1d::parameters_updated() {
-  weight_positive_ = positive_part(weight_);
-  weight_negative_ = negative_part(weight_);
-}
+void Conv1d::parameters_updated() { derive_cached_weights(); }
 
 std::vector<NamedTensor> Conv1d::state_dict() const {
   const int out_channels = static_cast<int>(weight_.rows());
   const int in_channels = input_shape().channels;
   const int k = geometry_.kernel_size;
-  SafetensorsTensor weight{{out_channels, in_channels, k}, std::vector<float>(weight_.size())};
+  FloatTensor weight{{out_channels, in_channels, k}, std::vector<float>(weight_.size())};
   // Inverse of the packing in create(): column j*Cin + c is weight[o, c, j].
   for (int o = 0; o < out_channels; ++o)
     for (int c = 0; c < in_channels; ++c)
       for (int j = 0; j < k; ++j)
         weight.values[(static_cast<size_t>(o) * in_channels + c) * k + j] = weight_(o, static_cast<long>(j) * in_channels + c);
-  SafetensorsTensor bias{{out_channels}, std::vector<float>(bias_.data(), bias_.data() + bias_.size())};
+  FloatTensor bias{{out_channels}, std::vector<float>(bias_.data(), bias_.data() + bias_.size())};
   return {{name() + ".weight", std::move(weight)}, {name() + ".bias", std::move(bias)}};
 }
 
@@ -138,13 +140,20 @@ Conv1d::Im2colView Conv1d::im2col_view(const Matrix& input, int n) const {
                     Eigen::OuterStride<>(cin));
 }
 
-void Conv1d::im2col(const Matrix& input, int count, Matrix& columns) const {
+void Conv1d::im2col(const Matrix& input, int count, Matrix& columns) const { im2col(input, 0, count, columns); }
+
+int Conv1d::chunk_sequences(int sequences) const {
+  const long per_sequence = weight_.cols() * static_cast<long>(output_shape().length);
+  return static_cast<int>(std::clamp<long>(kColumnBufferFloats / std::max(per_sequence, 1L), 1, std::max(sequences, 1)));
+}
+
+void Conv1d::im2col(const Matrix& input, int first_sequence, int count, Matrix& columns) const {
   const int cin = input_shape().channels, lin = input_shape().length, lout = output_shape().length;
   const int k = geometry_.kernel_size, s = geometry_.stride, d = geometry_.dilation, pad = geometry_.pad_left;
   const long rows = static_cast<long>(k) * cin;
   columns.resize(rows, static_cast<long>(lout) * count);
   for (int n = 0; n < count; ++n) {
-    const float* sequence = input.data() + static_cast<long>(n) * lin * cin;
+    const float* sequence = input.data() + static_cast<long>(first_sequence + n) * lin * cin;
     for (int o = 0; o < lout; ++o) {
       float* column = columns.data() + (static_cast<long>(n) * lout + o) * rows;
       const int first = o * s - pad;
@@ -167,12 +176,16 @@ void Conv1d::im2col(const Matrix& input, int count, Matrix& columns) const {
 }
 
 void Conv1d::col2im(const Matrix& columns, int count, Matrix& input) const {
+  input.setZero(input_shape().channels, static_cast<long>(input_shape().length) * count);
+  col2im_add(columns, 0, count, input);
+}
+
+void Conv1d::col2im_add(const Matrix& columns, int first_sequence, int count, Matrix& input) const {
   const int cin = input_shape().channels, lin = input_shape().length, lout = output_shape().length;
   const int k = geometry_.kernel_size, s = geometry_.stride, d = geometry_.dilation, pad = geometry_.pad_left;
   const long rows = static_cast<long>(k) * cin;
-  input.setZero(cin, static_cast<long>(lin) * count);
   for (int n = 0; n < count; ++n) {
-    float* sequence = input.data() + static_cast<long>(n) * lin * cin;
+    float* sequence = input.data() + static_cast<long>(first_sequence + n) * lin * cin;
     for (int o = 0; o < lout; ++o) {
       const float* column = columns.data() + (static_cast<long>(n) * lout + o) * rows;
       const int first = o * s - pad;
@@ -198,9 +211,14 @@ void Conv1d::forward_impl(const Matrix& input, Matrix& output, int count) const 
     const long lout = output_shape().length;
     for (int n = 0; n < count; ++n) output.middleCols(n * lout, lout).noalias() = weight_ * im2col_view(input, n);
   } else {
+    // In chunks of sequences, so the K-fold column buffer stays bounded.
     thread_local Matrix columns;
-    im2col(input, count, columns);
-    output.noalias() = weight_ * columns;
+    const long lout = output_shape().length;
+    for (int first = 0, chunk = chunk_sequences(count); first < count; first += chunk) {
+      const int n = std::min(chunk, count - first);
+      im2col(input, first, n, columns);
+      output.middleCols(first * lout, n * lout).noalias() = weight_ * columns;
+    }
   }
   output.colwise() += bias_;
 }
@@ -243,13 +261,20 @@ void Conv1d::split_delta(const Matrix& input_delta, const Multipliers* needed, i
   // mirror as GEMMs (docs/scoring.md).
   auto split_all = [&](Matrix& plus, Matrix& minus) {
     thread_local Matrix columns, positive, negative;
-    im2col(input_delta, count, columns);
-    positive = columns.cwiseMax(0.0f);
-    negative = columns.cwiseMin(0.0f);
-    plus.noalias() = weight_positive_ * positive;
-    plus.noalias() += weight_negative_ * negative;
-    minus.noalias() = weight_positive_ * negative;
-    minus.noalias() += weight_negative_ * positive;
+    plus.resize(cout, static_cast<long>(lout) * count);
+    minus.resize(cout, static_cast<long>(lout) * count);
+    for (int first = 0, chunk = chunk_sequences(count); first < count; first += chunk) {
+      const int n = std::min(chunk, count - first);
+      im2col(input_delta, first, n, columns);
+      positive = columns.cwiseMax(0.0f);
+      negative = columns.cwiseMin(0.0f);
+      auto plus_part = plus.middleCols(static_cast<long>(first) * lout, static_cast<long>(n) * lout);
+      auto minus_part = minus.middleCols(static_cast<long>(first) * lout, static_cast<long>(n) * lout);
+      plus_part.noalias() = weight_positive_ * positive;
+      plus_part.noalias() += weight_negative_ * negative;
+      minus_part.noalias() = weight_positive_ * negative;
+      minus_part.noalias() += weight_negative_ * positive;
+    }
   };
   const long block = static_cast<long>(cout) * lout * count;  // one task's outputs
   if (needed && needed->sparse) {
@@ -358,19 +383,38 @@ void Conv1d::backward_impl(const LayerTrace& trace, NonlinearRule, const Multipl
     sparse_backward(trace.input - trace.input_ref, out, trace.count, trace.tasks, in);
     return;
   }
+  // The transposed GEMM and col2im in chunks of sequences, so the K-fold
+  // column buffer stays bounded.
   thread_local Matrix columns;
+  const long lout = output_shape().length;
+  const int chunk = chunk_sequences(sequences);
+  in.positive.setZero(input_shape().channels, static_cast<long>(input_shape().length) * sequences);
   if (!out.split) {
-    columns.noalias() = weight_.transpose() * out.positive;
-    col2im(columns, sequences, in.positive);
+    for (int first = 0; first < sequences; first += chunk) {
+      const int n = std::min(chunk, sequences - first);
+      // A task that does not reach this layer (e.g. counts at the profile
+      // head) leaves whole blocks 0: nothing to credit.
+      if (!any_nonzero(out.positive.data() + first * lout * out.positive.rows(), n * lout * out.positive.rows()))
+        continue;
+      columns.noalias() = weight_.transpose() * out.positive.middleCols(first * lout, n * lout);
+      col2im_add(columns, first, n, in.positive);
+    }
     return;
   }
   thread_local Matrix when_negative;
-  columns.noalias() = weight_positive_.transpose() * out.positive;
-  columns.noalias() += weight_negative_.transpose() * out.negative;
-  col2im(columns, sequences, in.positive);
-  columns.noalias() = weight_positive_.transpose() * out.negative;
-  columns.noalias() += weight_negative_.transpose() * out.positive;
-  col2im(columns, sequences, when_negative);
+  when_negative.setZero(in.positive.rows(), in.positive.cols());
+  for (int first = 0; first < sequences; first += chunk) {
+    const int n = std::min(chunk, sequences - first);
+    const auto plus = out.positive.middleCols(first * lout, n * lout);
+    const auto minus = out.negative.middleCols(first * lout, n * lout);
+    if (!any_nonzero(plus.data(), plus.size()) && !any_nonzero(minus.data(), minus.size())) continue;
+    columns.noalias() = weight_positive_.transpose() * plus;
+    columns.noalias() += weight_negative_.transpose() * minus;
+    col2im_add(columns, first, n, in.positive);
+    columns.noalias() = weight_positive_.transpose() * minus;
+    columns.noalias() += weight_negative_.transpose() * plus;
+    col2im_add(columns, first, n, when_negative);
+  }
   const Matrix delta = trace.input - trace.input_ref;
   select_by_delta_sign(delta, in.positive, when_negative, trace.tasks);
 }

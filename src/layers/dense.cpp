@@ -8,7 +8,7 @@ Dense::Dense(std::string name, Shape input, Matrix weight, Vector bias)
     : Layer("dense", std::move(name), input, Shape{static_cast<int>(weight.rows()), 1}),
       weight_(std::move(weight)),
       bias_(std::move(bias)) {
-  refresh_parts();
+  derive_cached_weights();
 }
 
 std::unique_ptr<Layer> Dense::create(const LayerConfig& config) {
@@ -28,7 +28,7 @@ std::unique_ptr<Layer> Dense::create(const LayerConfig& config) {
   return std::make_unique<Dense>(config.name(), input, std::move(w), std::move(b));
 }
 
-void Dense::refresh_parts() {
+void Dense::derive_cached_weights() {
   const Matrix positive = positive_part(weight_), negative = negative_part(weight_);
   weight_abs_t_ = weight_.cwiseAbs().transpose();
   const long out = weight_.rows(), in = weight_.cols();
@@ -40,7 +40,7 @@ void Dense::mean_normalize() {
   const Eigen::RowVectorXf mean_row = weight_.colwise().mean();
   weight_.rowwise() -= mean_row;
   bias_.array() -= bias_.mean();
-  refresh_parts();
+  derive_cached_weights();
 }
 
 std::vector<ParameterBlock> Dense::parameters() {
@@ -57,9 +57,9 @@ void Dense::accumulate_parameter_gradients(const Matrix& input, const Matrix& ou
 }
 
 std::vector<NamedTensor> Dense::state_dict() const {
-  SafetensorsTensor weight{{weight_.rows(), weight_.cols()}, std::vector<float>(weight_.size())};
+  FloatTensor weight{{weight_.rows(), weight_.cols()}, std::vector<float>(weight_.size())};
   Eigen::Map<RowMatrix>(weight.values.data(), weight_.rows(), weight_.cols()) = weight_;
-  SafetensorsTensor bias{{bias_.size()}, std::vector<float>(bias_.data(), bias_.data() + bias_.size())};
+  FloatTensor bias{{bias_.size()}, std::vector<float>(bias_.data(), bias_.data() + bias_.size())};
   return {{name() + ".weight", std::move(weight)}, {name() + ".bias", std::move(bias)}};
 }
 

@@ -37,8 +37,11 @@ void Flatten::forward_impl(const Matrix& input, Matrix& output, int count) const
 
 void Flatten::backward_impl(const LayerTrace& trace, NonlinearRule, const Multipliers& out,
                             Multipliers& in) const {
-  require_unsplit(out);
-  position_major(out.positive, input_shape().channels, input_shape().length, trace.count * trace.tasks, in.positive);
+  // A reshape: M⁺ and M⁻ move with their elements.
+  const int sequences = trace.count * trace.tasks;
+  position_major(out.positive, input_shape().channels, input_shape().length, sequences, in.positive);
+  if (out.split) position_major(out.negative, input_shape().channels, input_shape().length, sequences, in.negative);
+  in.split = out.split;
 }
 
 }  // namespace deeplift

@@ -49,19 +49,42 @@ void make_dense(Multipliers& multipliers, Shape shape, int count, int tasks) {
 }
 
 Layer::Layer(std::string type, std::string name, Shape input_shape, Shape output_shape)
-    : type_(std::move(type)), name_(std::move(name)), input_shape_(input_shape), output_shape_(output_shape) {}
+    : Layer(std::move(type), std::move(name), std::vector<Shape>{input_shape}, output_shape) {}
+
+Layer::Layer(std::string type, std::string name, std::vector<Shape> input_shapes, Shape output_shape)
+    : type_(std::move(type)), name_(std::move(name)), input_shapes_(std::move(input_shapes)), output_shape_(output_shape) {
+  if (input_shapes_.empty()) throw Error("layer " + name_ + " (" + type_ + ") has no inputs");
+}
+
+void Layer::check_input(const Matrix& input, Shape shape, int count, int index) const {
+  if (input.rows() != shape.channels || input.cols() != static_cast<long>(shape.length) * count)
+    throw Error("layer " + name_ + " (" + type_ + "): input " + std::to_string(index + 1) + " is " +
+                std::to_string(input.rows()) + "x" + std::to_string(input.cols()) + ", expected " + shape.to_string() +
+                " x " + std::to_string(count) + " sequences");
+}
 
 void Layer::forward(const Matrix& input, Matrix& output, int count) const {
-  if (input.rows() != input_shape_.channels || input.cols() != static_cast<long>(input_shape_.length) * count)
-    throw Error("layer " + name_ + " (" + type_ + "): input is " + std::to_string(input.rows()) + "x" +
-                std::to_string(input.cols()) + ", expected " + input_shape_.to_string() + " x " +
-                std::to_string(count) + " sequences");
+  if (input_count() != 1)
+    throw Error("layer " + name_ + " (" + type_ + ") takes " + std::to_string(input_count()) + " inputs, given 1");
+  check_input(input, input_shapes_.front(), count, 0);
   output.resize(output_shape_.channels, static_cast<long>(output_shape_.length) * count);
   forward_impl(input, output, count);
 }
 
+void Layer::forward(const std::vector<const Matrix*>& inputs, Matrix& output, int count) const {
+  if (inputs.size() != input_shapes_.size())
+    throw Error("layer " + name_ + " (" + type_ + ") takes " + std::to_string(input_count()) + " inputs, given " +
+                std::to_string(inputs.size()));
+  for (size_t i = 0; i < inputs.size(); ++i) check_input(*inputs[i], input_shapes_[i], count, static_cast<int>(i));
+  output.resize(output_shape_.channels, static_cast<long>(output_shape_.length) * count);
+  forward_inputs_impl(inputs, output, count);
+}
+
 void Layer::backward(const LayerTrace& trace, NonlinearRule rule, const Multipliers& output_multipliers,
                      Multipliers& input_multipliers) const {
+  if (input_count() != 1)
+    throw Error("layer " + name_ + " (" + type_ + ") has " + std::to_string(input_count()) +
+                " inputs: its backward pass gives one set of multipliers per input");
   const long width = static_cast<long>(output_shape_.length) * trace.count * trace.tasks;
   const Matrix& m = output_multipliers.positive;
   const bool shape_ok = output_multipliers.sparse
@@ -79,7 +102,53 @@ void Layer::backward(const LayerTrace& trace, NonlinearRule rule, const Multipli
     backward_impl(trace, rule, output_multipliers, input_multipliers);
   }
   if (input_multipliers.sparse && !trace.sparse_input_multipliers)
-    make_dense(input_multipliers, input_shape_, trace.count, trace.tasks);
+    make_dense(input_multipliers, input_shapes_.front(), trace.count, trace.tasks);
+}
+
+void Layer::backward(const LayerTrace& trace, NonlinearRule rule, const Multipliers& output_multipliers,
+                     std::vector<Multipliers>& input_multipliers) const {
+  input_multipliers.resize(input_shapes_.size());
+  if (input_count() == 1) {
+    backward(trace, rule, output_multipliers, input_multipliers.front());
+    return;
+  }
+  const long width = static_cast<long>(output_shape_.length) * trace.count * trace.tasks;
+  const Matrix& m = output_multipliers.positive;
+  const bool shape_ok = output_multipliers.sparse
+                            ? m.rows() == static_cast<long>(output_multipliers.active.size()) && m.cols() == trace.tasks
+                            : m.rows() == output_shape_.channels && m.cols() == width;
+  if (!shape_ok) throw Error("layer " + name_ + " (" + type_ + "): multipliers have the wrong shape");
+  for (auto& in : input_multipliers) {
+    in.split = false;
+    in.sparse = false;
+    in.active.clear();
+  }
+  if (output_multipliers.sparse) {
+    thread_local Multipliers dense;
+    densified(output_multipliers, output_shape_, trace.count, trace.tasks, dense);
+    backward_inputs_impl(trace, rule, dense, input_multipliers);
+  } else {
+    backward_inputs_impl(trace, rule, output_multipliers, input_multipliers);
+  }
+  for (size_t i = 0; i < input_multipliers.size(); ++i)
+    if (input_multipliers[i].sparse) make_dense(input_multipliers[i], input_shapes_[i], trace.count, trace.tasks);
+}
+
+void Layer::forward_impl(const Matrix&, Matrix&, int) const {
+  throw Error("layer " + name_ + " (" + type_ + ") has no single-input forward pass");
+}
+
+void Layer::backward_impl(const LayerTrace&, NonlinearRule, const Multipliers&, Multipliers&) const {
+  throw Error("layer " + name_ + " (" + type_ + ") has no single-input backward pass");
+}
+
+void Layer::forward_inputs_impl(const std::vector<const Matrix*>& inputs, Matrix& output, int count) const {
+  forward_impl(*inputs.front(), output, count);
+}
+
+void Layer::backward_inputs_impl(const LayerTrace& trace, NonlinearRule rule, const Multipliers& output_multipliers,
+                                 std::vector<Multipliers>& input_multipliers) const {
+  backward_impl(trace, rule, output_multipliers, input_multipliers.front());
 }
 
 void Layer::split_delta(const Matrix&, const Multipliers*, int, Matrix&, Matrix&, int) const {
@@ -92,7 +161,8 @@ void Layer::accumulate_parameter_gradients(const Matrix&, const Matrix&, int, st
 
 void Layer::require_unsplit(const Multipliers& multipliers) const {
   if (multipliers.split)
-    throw Error("layer " + name_ + " (" + type_ + "): received split multipliers; RevealCancel applies only after conv1d/dense");
+    throw Error("layer " + name_ + " (" + type_ +
+                "): received split multipliers; only conv1d/dense and pass-through layers take them");
 }
 
 }  // namespace deeplift

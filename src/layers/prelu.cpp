@@ -6,7 +6,7 @@ namespace deeplift {
 
 Prelu::Prelu(std::string name, Shape shape, Sharing sharing, Matrix slopes)
     : ElementwiseLayer("prelu", std::move(name), shape), sharing_(sharing), parameters_(std::move(slopes)) {
-  parameters_updated();
+  derive_cached_weights();
 }
 
 std::unique_ptr<Layer> Prelu::create(const LayerConfig& config) {
@@ -15,7 +15,7 @@ std::unique_ptr<Layer> Prelu::create(const LayerConfig& config) {
   const std::vector<int64_t> per_channel{shape.channels};
   const std::vector<int64_t> per_position{shape.channels, shape.length};
   const std::string sharing = config.text("slopes", "");
-  SafetensorsTensor tensor;
+  FloatTensor tensor;
   if (sharing.empty()) {
     // Any of the three in a file; one slope per channel when initialising.
     tensor = config.tensor_any_shape("weight", per_channel);
@@ -43,7 +43,9 @@ std::unique_ptr<Layer> Prelu::create(const LayerConfig& config) {
   return std::make_unique<Prelu>(config.name(), shape, kind, std::move(slopes));
 }
 
-void Prelu::parameters_updated() {
+void Prelu::parameters_updated() { derive_cached_weights(); }
+
+void Prelu::derive_cached_weights() {
   const Shape shape = input_shape();
   switch (sharing_) {
     case Sharing::Shared: slopes_.setConstant(shape.channels, shape.length, parameters_(0, 0)); break;
@@ -131,7 +133,7 @@ void Prelu::accumulate_parameter_gradients(const Matrix& input, const Matrix& ou
 }
 
 std::vector<NamedTensor> Prelu::state_dict() const {
-  SafetensorsTensor tensor;
+  FloatTensor tensor;
   switch (sharing_) {
     case Sharing::Shared: tensor.shape = {1}; break;
     case Sharing::PerChannel: tensor.shape = {parameters_.rows()}; break;

@@ -3,8 +3,11 @@
 #include <map>
 
 #include "deeplift/layers/activations.hpp"
+#include "deeplift/layers/add.hpp"
 #include "deeplift/layers/avgpool1d.hpp"
+#include "deeplift/layers/concat.hpp"
 #include "deeplift/layers/conv1d.hpp"
+#include "deeplift/layers/crop1d.hpp"
 #include "deeplift/layers/dense.hpp"
 #include "deeplift/layers/flatten.hpp"
 #include "deeplift/layers/maxpool1d.hpp"
@@ -21,6 +24,7 @@ const std::map<std::string, Factory>& factories() {
       {"conv1d", &Conv1d::create},   {"dense", &Dense::create},         {"prelu", &Prelu::create},
       {"relu", &Relu::create},       {"sigmoid", &Sigmoid::create},     {"tanh", &Tanh::create},
       {"maxpool1d", &MaxPool1d::create}, {"avgpool1d", &AvgPool1d::create}, {"flatten", &Flatten::create},
+      {"add", &Add::create},         {"crop1d", &Crop1d::create},       {"concat", &Concat::create},
   };
   return registry;
 }

@@ -12,7 +12,7 @@ void write_model(const Model& model, std::FILE* out, const std::map<std::string,
   for (const char* reserved : {"format", "version", "architecture"})
     if (metadata.count(reserved)) throw Error(std::string("model metadata key '") + reserved + "' is reserved");
   metadata["format"] = "deeplift-model";
-  metadata["version"] = "1";
+  metadata["version"] = std::to_string(architecture_format_version(model.architecture()));
   metadata["architecture"] = model.architecture().dump();
 
   std::vector<NamedTensor> tensors;

@@ -15,21 +15,6 @@ namespace deeplift {
 
 namespace {
 
-void check_options(const FindMotifsOptions& o) {
-  std::vector<std::string> problems;
-  if (o.seqlets.window < 1) problems.push_back("--window must be at least 1");
-  if (!(o.seqlets.fdr > 0.0 && o.seqlets.fdr < 1.0)) problems.push_back("--fdr must be between 0 and 1 (exclusive)");
-  if (o.clusters.min_seqlets < 1) problems.push_back("--min-seqlets must be at least 1");
-  if (o.clusters.max_motifs < 1) problems.push_back("--max-motifs must be at least 1");
-  if (o.min_overlap < 1) problems.push_back("--min-overlap must be at least 1");
-  if (o.threads < 0) problems.push_back("--threads must be >= 1 (or 0 for every core)");
-  if (!problems.empty()) {
-    std::string message = problems.front();
-    for (std::size_t i = 1; i < problems.size(); ++i) message += "\n" + problems[i];
-    throw UsageError(message);
-  }
-}
-
 LetterProbs base_composition(const ScoreArrays& arrays) {
   LetterProbs counts{};
   double total = 0.0;
@@ -49,9 +34,20 @@ std::string fixed(double value, int digits) {
 
 }  // namespace
 
+std::vector<std::string> option_problems(const FindMotifsOptions& o) {
+  std::vector<std::string> problems;
+  if (o.seqlets.window < 1) problems.push_back("--window must be at least 1");
+  if (!(o.seqlets.fdr > 0.0 && o.seqlets.fdr < 1.0)) problems.push_back("--fdr must be between 0 and 1 (exclusive)");
+  if (o.clusters.min_seqlets < 1) problems.push_back("--min-seqlets must be at least 1");
+  if (o.clusters.max_motifs < 1) problems.push_back("--max-motifs must be at least 1");
+  if (o.min_overlap < 1) problems.push_back("--min-overlap must be at least 1");
+  if (o.threads < 0) problems.push_back("--threads must be >= 1 (or 0 for every core)");
+  return problems;
+}
+
 FindMotifsResult find_motifs(const ScoreArrays& arrays, const std::vector<Pwm>& known,
                              const FindMotifsOptions& options) {
-  check_options(options);
+  throw_usage_problems(option_problems(options));
   FindMotifsResult result;
   result.background = base_composition(arrays);
   const std::vector<float> scores = arrays.per_position_scores();
@@ -109,7 +105,7 @@ std::string motif_meme(const FindMotifsResult& result) {
 FindMotifsResult run_find_motifs(const FindMotifsOptions& options, std::ostream& log) {
   using Clock = std::chrono::steady_clock;
   const auto started = Clock::now();
-  check_options(options);
+  throw_usage_problems(option_problems(options));
   if (options.threads > 0) omp_set_num_threads(options.threads);
   const char* tag = "find-motifs: ";
 

@@ -24,10 +24,10 @@ void attribute_windows(const Model& model, const ScoringSettings& given_settings
     throw Error("attribute_windows: references must be [4, L*count*K]");
   if (batch_size < 1 || threads < 1) throw Error("attribute_windows: batch_size and threads must be >= 1");
   // score-seqs' batches (score_run.cpp): the same cap on the same settings.
-  const ScoringBatch batch = scoring_batch(model, given_settings, batch_size);
+  const ScoringBatch plan = scoring_batch(model, given_settings, batch_size);
   ScoringSettings settings = given_settings;
-  settings.ism_batch_size = batch.ism_mutants;
-  const long batch_windows = batch.windows;
+  settings.ism_batch_size = plan.ism_mutants;
+  const long batch_windows = plan.windows;
   const long batches = (count + batch_windows - 1) / batch_windows;
   {
     WindowScorer sizing(model, settings, shared_reference);

@@ -52,7 +52,7 @@ class ReferencePairs {
 class DeepLiftBatchScorer final : public BatchScorer {
  public:
   DeepLiftBatchScorer(const Model& model, Method method, const std::vector<int>& tasks, const BatchScorerOptions& options)
-      : scorer_(model, method, tasks), pairs_(model.input_length()), length_(model.input_length()),
+      : scorer_(model, method, tasks, DeepLiftOptions{options.profile_target}), pairs_(model.input_length()), length_(model.input_length()),
         tasks_(static_cast<int>(tasks.size())), hypothetical_(options.hypothetical) {}
 
   void set_shared_reference(const Matrix& reference) override {
@@ -62,16 +62,17 @@ class DeepLiftBatchScorer final : public BatchScorer {
   void score(const Matrix& windows_input, const Matrix* references, int windows, int per_window,
              PairScores& out) override {
     const int pairs = windows * per_window;
-    const Matrix& input = pairs_.inputs(windows_input, windows, per_window);
     if (references)
-      scorer_.score(input, *references, pairs, batch_);
+      scorer_.score(windows_input, *references, windows, per_window, batch_);
     else
-      scorer_.score(input, pairs, batch_);
+      scorer_.score(windows_input, windows, batch_);
+    const Matrix& input = pairs_.inputs(windows_input, windows, per_window);
     std::swap(out.logits, batch_.logits);
     std::swap(out.ref_logits, batch_.ref_logits);
     contribution_scores(batch_.multipliers, input, pairs_.references(references, pairs), length_, pairs, tasks_,
                         out.scores, hypothetical_ ? &out.hypothetical : nullptr);
   }
+  const std::vector<std::string>& rescale_fallbacks() const override { return scorer_.rescale_fallbacks(); }
 
  private:
   DeepLiftScorer scorer_;
@@ -91,9 +92,9 @@ class IntegratedGradientsBatchScorer final : public BatchScorer {
   void score(const Matrix& windows_input, const Matrix* references, int windows, int per_window,
              PairScores& out) override {
     const int pairs = windows * per_window;
-    const Matrix& input = pairs_.inputs(windows_input, windows, per_window);
     const Matrix& pair_references = pairs_.references(references, pairs);
-    scorer_.score(input, pair_references, pairs, batch_);
+    scorer_.score(windows_input, pair_references, windows, per_window, batch_);
+    const Matrix& input = pairs_.inputs(windows_input, windows, per_window);
     std::swap(out.logits, batch_.logits);
     std::swap(out.ref_logits, batch_.ref_logits);
     contribution_scores(batch_.multipliers, input, pair_references, length_, pairs, tasks_, out.scores,

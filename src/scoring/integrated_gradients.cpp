@@ -1,5 +1,7 @@
 #include "deeplift/scoring/integrated_gradients.hpp"
 
+#include <algorithm>
+
 #include "deeplift/errors.hpp"
 
 namespace deeplift {
@@ -24,6 +26,26 @@ void IntegratedGradientsScorer::score(const Matrix& input, const Matrix& referen
   }
   out.multipliers /= static_cast<float>(steps_);
   out.logits = step_.logits;  // the last point, alpha = 1, is the input
+}
+
+void IntegratedGradientsScorer::score(const Matrix& input, const Matrix& references, int count,
+                                      int references_per_input, BatchScores& out) {
+  const int k = references_per_input;
+  if (k < 1) throw Error("IntegratedGradientsScorer: references_per_input must be >= 1");
+  if (k == 1) {
+    score(input, references, count, out);
+    return;
+  }
+  // Every path point differs per pair, so the input is simply repeated.
+  const long length = input.cols() / std::max(count, 1);
+  repeated_.resize(input.rows(), input.cols() * k);
+  for (int n = 0; n < count; ++n)
+    for (int j = 0; j < k; ++j)
+      repeated_.middleCols((static_cast<long>(n) * k + j) * length, length) = input.middleCols(n * length, length);
+  score(repeated_, references, count * k, out);
+  Matrix logits(out.logits.rows(), count);
+  for (int n = 0; n < count; ++n) logits.col(n) = out.logits.col(static_cast<long>(n) * k);
+  out.logits = std::move(logits);
 }
 
 }  // namespace deeplift

@@ -17,7 +17,7 @@ void IsmScorer::score(const Matrix& input, int count, BatchScores& out) {
   const int tasks = static_cast<int>(tasks_.size());
   const long block = static_cast<long>(length) * count;
   model_.forward(input, count, activations_);
-  out.logits = activations_.back();
+  out.logits = model_.logits_from(activations_, count);
   out.ref_logits.resize(0, 0);
   out.multipliers.setZero(4, block * tasks);
 
@@ -36,7 +36,7 @@ void IsmScorer::score(const Matrix& input, int count, BatchScores& out) {
     check_interrupt();
     Matrix batch_input = mutants_.leftCols(static_cast<long>(length) * batch);
     model_.forward(batch_input, batch, activations_);
-    const Matrix& logits = activations_.back();
+    const Matrix logits = model_.logits_from(activations_, batch);
     for (int j = 0; j < batch; ++j) {
       const auto& s = pending[j];
       for (int t = 0; t < tasks; ++t)

@@ -35,6 +35,7 @@ ScorePlan check_score_options(const ScoreOptions& options) {
   parsed([&] { plan.reference = ReferenceSpec::parse(options.reference); });
   parsed([&] { plan.formats = OutputFormats::parse(options.formats); });
   parsed([&] { plan.shard = Shard::parse(options.shard); });
+  parsed([&] { plan.profile_target = parse_profile_target(options.profile_target); });
 
   if (options.threads < 0) problem("--threads must be >= 1 (or 0 for every core)");
   if (options.batch_size < 1) problem("--batch-size must be >= 1");

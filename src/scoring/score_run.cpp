@@ -112,6 +112,7 @@ ScoreRun::ScoreRun(const ScoreOptions& options, std::ostream& log)
   settings_.method = plan_.method;
   settings_.tasks = select_tasks(options.tasks, model_.tasks());
   settings_.ig_steps = options.ig_steps;
+  settings_.profile_target = plan_.profile_target;
   // Hypothetical contributions only go to npz files.
   settings_.hypothetical = plan_.formats.npz;
   length_ = model_.input_length();
@@ -161,6 +162,15 @@ ScoreRun::ScoreRun(const ScoreOptions& options, std::ostream& log)
     worker.scorer = std::make_unique<WindowScorer>(model_, settings_,
                                                    has_reference_ && reference.shared() ? &shared_reference_ : nullptr);
   average_ = std::make_unique<WindowAverage>(task_count_, length_);
+  // RevealCancel asked of a nonlinearity whose input no layer splits
+  // (docs/graph-models.md): said once, not silently turned into Rescale.
+  const auto& fallbacks = workers_.front().scorer->rescale_fallbacks();
+  if (!fallbacks.empty() && !options.quiet) {
+    log_ << "score-seqs: no Δ split reaches";
+    for (const auto& name : fallbacks) log_ << " '" << name << "'";
+    log_ << ": " << (fallbacks.size() == 1 ? "it uses" : "they use") << " Rescale under " << method_name(plan_.method)
+         << "\n";
+  }
   progress_ = !options.quiet && isatty(STDERR_FILENO);
 }
 

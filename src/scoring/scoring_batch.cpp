@@ -88,7 +88,11 @@ long scoring_bytes_per_pair(const Model& model, const ScoringSettings& settings)
     if (!layer.is_elementwise()) continue;
     const long size = layer.input_shape().size();
     rule_scratch = std::max(rule_scratch, kRuleScratchPerElement * size);
-    Layer* previous = i > 0 ? layers[i - 1].get() : nullptr;
+    // The layer feeding it (a graph's node, docs/graph-models.md). A split
+    // that reaches it through pass-through layers (crop, flatten, concat,
+    // add) is not followed: their outputs are counted as boundaries anyway.
+    const int source = model.layer_inputs(i).front();
+    Layer* previous = source > 0 ? layers[source - 1].get() : nullptr;
     if (previous && previous->has_weights() && rule_for(settings.method, previous) == NonlinearRule::RevealCancel) {
       floats += (tasks + 2) * size;
       split_unfold = std::max(split_unfold, 3 * unfolded_size(*previous));

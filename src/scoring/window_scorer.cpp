@@ -11,7 +11,8 @@ WindowScorer::WindowScorer(const Model& model, const ScoringSettings& settings, 
       tasks_(static_cast<int>(settings.tasks.size())),
       per_window_(settings.references_per_window),
       scorer_(make_batch_scorer(model, settings.method, settings.tasks,
-                                BatchScorerOptions{settings.ig_steps, settings.ism_batch_size, settings.hypothetical})) {
+                                BatchScorerOptions{settings.ig_steps, settings.ism_batch_size, settings.hypothetical,
+                                                   settings.profile_target})) {
   if (!scorer_->uses_reference()) per_window_ = 1;
   if (per_window_ < 1) throw Error("WindowScorer: references_per_window must be >= 1");
   if (shared_reference) {
@@ -44,7 +45,7 @@ void WindowScorer::score(const Matrix& input, const Matrix* references, int coun
   for (int n = 0; n < count; ++n) {
     const long w = first + n;
     const long pair0 = static_cast<long>(n) * per_window_;
-    out.logits.col(w) = pairs_.logits.col(pair0);
+    out.logits.col(w) = pairs_.logits.col(n);
     if (scorer_->uses_reference())
       out.ref_logits.col(w) = pairs_.ref_logits.middleCols(pair0, per_window_).rowwise().sum() * inverse;
     for (int t = 0; t < tasks_; ++t) {

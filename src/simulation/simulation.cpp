@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "deeplift/errors.hpp"
+#include "deeplift/util/bundled_data.hpp"
 
 namespace deeplift {
 
@@ -116,8 +117,7 @@ Simulation::Simulation(const SimulationOptions& options, std::vector<Pwm> motifs
   name_digits_ = std::max<int>(6, static_cast<int>(std::to_string(options_.n).size()));
 }
 
-void Simulation::check_and_build_samplers() {
-  const SimulationOptions& o = options_;
+std::vector<std::string> option_problems(const SimulationOptions& o) {
   std::vector<std::string> problems;
   if (o.n < 1) problems.push_back("--n must be at least 1");
   if (o.length < 1) problems.push_back("--length must be at least 1");
@@ -135,7 +135,13 @@ void Simulation::check_and_build_samplers() {
   if (!(o.pseudocount >= 0.0 && o.pseudocount < 1.0)) problems.push_back("pseudocount must be in [0, 1)");
   for (double lambda : {o.lambda_single, o.lambda_both})
     if (!(lambda > 0.0 && lambda <= Rng::kMaxPoissonLambda)) problems.push_back("Poisson lambda must be in (0, 100]");
+  if (o.threads < 0) problems.push_back("--threads must be >= 1 (or 0 for every core)");
+  return problems;
+}
 
+void Simulation::check_and_build_samplers() {
+  const SimulationOptions& o = options_;
+  std::vector<std::string> problems = option_problems(o);
   if (problems.empty()) {
     for (const SequenceClass& c : classes_) {
       std::uint64_t worst_case = 0;
@@ -154,11 +160,7 @@ void Simulation::check_and_build_samplers() {
                            std::to_string(worst_case) + " motif bases");
     }
   }
-  if (!problems.empty()) {
-    std::string message;
-    for (const auto& p : problems) message += (message.empty() ? "" : "\n") + p;
-    throw UsageError(message);
-  }
+  throw_usage_problems(problems);
   for (const Pwm& pwm : motifs_) {
     samplers_.emplace_back(pwm);
     log_odds_.push_back(log_odds_table(pwm, o.background));
@@ -170,7 +172,8 @@ Simulation Simulation::from_options(const SimulationOptions& options) {
   if (options.preset == Preset::Deeppad) {
     for (const char* pattern : kDeeppadPatterns) motifs.push_back(Pwm::from_pattern(pattern, pattern));
   } else {
-    MemeFile file = read_meme(options.motifs_path);
+    const std::string path = resolve_bundled(options.motifs_path, "motifs", ".meme");
+    MemeFile file = read_meme(path);
     const Pwm* gata = file.find("GATA_disc1");
     const Pwm* tal1 = file.find("TAL1_known1");
     if (gata && tal1) {
@@ -178,7 +181,7 @@ Simulation Simulation::from_options(const SimulationOptions& options) {
     } else if (file.motifs.size() == 2) {
       motifs = file.motifs;
     } else {
-      throw InputError("'" + options.motifs_path + "' holds " + std::to_string(file.motifs.size()) +
+      throw InputError("'" + path + "' holds " + std::to_string(file.motifs.size()) +
                        " motifs; the deeplift-paper preset needs GATA_disc1 and TAL1_known1, or a file of exactly "
                        "two motifs (the first plays GATA, task gata1; the second TAL1, task tal1)");
     }

@@ -2,10 +2,13 @@
 
 #include <utility>
 
+#include "deeplift/errors.hpp"
+
 namespace deeplift {
 
 double backpropagate(const Model& model, const Loss& loss, const Matrix& inputs, const Matrix& targets, int count,
                      float scale, ParameterTensors& gradients) {
+  if (!model.is_sequential()) throw Error("train-model trains sequential models only");
   thread_local std::vector<Matrix> activations;
   thread_local Multipliers upstream, downstream;  // ∂loss/∂(output), ∂loss/∂(input) of the current layer
   model.forward(inputs, count, activations);

@@ -37,7 +37,7 @@ double auroc(const std::vector<float>& scores, const std::vector<float>& labels)
     size_t j = i;
     double block_positives = 0;
     while (j < n && scores[order[j]] == scores[order[i]]) block_positives += labels[order[j++]] > 0.5f;
-    rank_sum += block_positives * (2.0 * n - i - j + 1) / 2.0;
+    rank_sum += block_positives * (2.0 * static_cast<double>(n) - static_cast<double>(i) - static_cast<double>(j) + 1) / 2.0;
     positives += block_positives;
     i = j;
   }

@@ -20,7 +20,8 @@ namespace {
 
 constexpr const char* kTag = "[train-model] ";
 
-std::vector<float> parse_weights(const std::string& text, const std::string& option, std::string& problems) {
+std::vector<float> parse_weights(const std::string& text, const std::string& option,
+                                 std::vector<std::string>& problems) {
   std::vector<float> values;
   if (text.empty()) return values;
   std::stringstream stream(text);
@@ -29,7 +30,7 @@ std::vector<float> parse_weights(const std::string& text, const std::string& opt
     char* end = nullptr;
     const float value = std::strtof(item.c_str(), &end);
     if (item.empty() || *end != '\0' || !(value >= 0.0f) || !std::isfinite(value)) {
-      problems += "; --" + option + " '" + text + "' is not a comma-separated list of non-negative numbers";
+      problems.push_back("--" + option + " '" + text + "' is not a comma-separated list of non-negative numbers");
       return {};
     }
     values.push_back(value);
@@ -56,18 +57,28 @@ std::string metrics_path_for(const std::string& model_path) {
   return model_path + ".metrics.json";
 }
 
+std::vector<std::string> option_problems(const TrainModelOptions& options) {
+  std::vector<std::string> problems;
+  parse_weights(options.negative_weights, "neg-weights", problems);
+  parse_weights(options.positive_weights, "pos-weights", problems);
+  if (options.out.empty()) problems.push_back("--out is empty");
+  for (auto& problem : option_problems(options.training)) problems.push_back(std::move(problem));
+  return problems;
+}
+
 TrainResult train_from_files(const TrainModelOptions& options, std::ostream& log) {
   // Check every option first and report all problems at once.
+  throw_usage_problems(option_problems(options));
   TrainOptions training = options.training;
-  std::string problems;
-  training.class_weights.negative = parse_weights(options.negative_weights, "neg-weights", problems);
-  training.class_weights.positive = parse_weights(options.positive_weights, "pos-weights", problems);
-  if (options.out.empty()) problems += "; --out is empty";
-  for (const auto& problem : option_problems(training)) problems += "; " + problem;
-  if (!problems.empty()) throw UsageError(problems.substr(2));
+  std::vector<std::string> unused;
+  training.class_weights.negative = parse_weights(options.negative_weights, "neg-weights", unused);
+  training.class_weights.positive = parse_weights(options.positive_weights, "pos-weights", unused);
 
   const nlohmann::json architecture = read_architecture(options.arch);
   Model model = build_untrained_model(architecture, options.arch);
+  if (!model.is_sequential())
+    throw InputError("'" + options.arch + "': train-model trains sequential models only (a layer stack ending in dense; "
+                     "docs/graph-models.md)");
   // A property of the architecture file, so an input error (exit 2), not a usage one.
   if (model.output() == OutputKind::Linear)
     throw InputError("'" + options.arch + "': output \"linear\" has no training loss here; use \"sigmoid\" or \"softmax\"");

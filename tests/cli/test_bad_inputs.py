@@ -158,7 +158,7 @@ def model_rows(m):
         ("model of zero length", b"", ["'{}'", "file is 0 bytes"]),
         ("model with another format", None, ["'{}'", 'format is "pytorch", expected "deeplift-model"']),
         ("model of another kind (zip)", b"PK\x03\x04" + good[4:], ["'{}'", "not a safetensors file?"]),
-        ("model of version 2", None, ["'{}'", "version 2 is not supported"]),
+        ("model of version 3", None, ["'{}'", "version 3 is not supported"]),
         ("model with a huge header length", struct.pack("<Q", 2 ** 64 - 1) + good[8:],
          ["'{}'", "header length 18446744073709551615 runs past the end"]),
         ("model with a header length just past the end", struct.pack("<Q", len(good) - 7) + good[8:],
@@ -196,9 +196,9 @@ def model_rows(m):
                 metadata = model_metadata(SMALL_ARCH)
                 metadata["format"] = "pytorch"
                 data = safetensors_bytes(small_tensors(), metadata)
-            elif "version 2" in row:
+            elif "version 3" in row:
                 metadata = model_metadata(SMALL_ARCH)
-                metadata["version"] = "2"
+                metadata["version"] = "3"
                 data = safetensors_bytes(small_tensors(), metadata)
             elif "header not JSON" in row:
                 text = b"{not json"

@@ -37,6 +37,45 @@ def small_forward(tensors, x):
     return tensors["out.weight"].astype(np.float64) @ flat + tensors["out.bias"]
 
 
+def graph_model(style, rng, length=24, filters=3, out_length=6):
+    """A BPNet-like graph (docs/graph-models.md) and random float32 tensors."""
+    padding = "same" if style == "same" else "valid"
+
+    def conv(name, cin, cout, k, dilation, source):
+        return {"type": "conv1d", "name": name, "in_channels": cin, "out_channels": cout, "kernel_size": k,
+                "dilation": dilation, "padding": padding, "inputs": [source]}
+
+    layers = [conv("c0", 4, filters, 5, 1, "input"), {"type": "relu", "name": "r0"}]
+    previous = "r0"
+    for i in (1, 2):
+        d = 2 ** i
+        layers += [conv("c%d" % i, filters, filters, 3, d, previous), {"type": "relu", "name": "r%d" % i}]
+        if style == "same":
+            layers.append({"type": "add", "name": "a%d" % i, "inputs": [previous, "r%d" % i]})
+        else:
+            layers.append({"type": "crop1d", "name": "k%d" % i, "left": d, "right": d, "inputs": [previous]})
+            layers.append({"type": "add", "name": "a%d" % i, "inputs": ["r%d" % i, "k%d" % i]})
+        previous = "a%d" % i
+    layers += [conv("pconv", filters, 2, 3, 1, previous),
+               {"type": "crop1d", "name": "profile", "length": out_length},
+               {"type": "crop1d", "name": "cwin", "length": out_length + 2, "inputs": [previous]},
+               {"type": "avgpool1d", "name": "gap", "kernel_size": out_length + 2},
+               {"type": "flatten", "name": "f"},
+               {"type": "dense", "name": "counts", "in_features": filters, "out_features": 1}]
+    arch = {"input": {"alphabet": "ACGT", "length": length}, "layers": layers,
+            "outputs": [{"name": "profile", "layer": "profile"}, {"name": "counts", "layer": "counts"}]}
+    tensors = {}
+    for layer in layers:
+        if layer["type"] == "conv1d":
+            shape = (layer["out_channels"], layer["in_channels"], layer["kernel_size"])
+            tensors[layer["name"] + ".weight"] = rng.normal(size=shape)
+            tensors[layer["name"] + ".bias"] = rng.normal(size=layer["out_channels"])
+        elif layer["type"] == "dense":
+            tensors[layer["name"] + ".weight"] = rng.normal(size=(layer["out_features"], layer["in_features"]))
+            tensors[layer["name"] + ".bias"] = rng.normal(size=layer["out_features"])
+    return arch, {k: np.asarray(v, dtype=np.float32) for k, v in tensors.items()}
+
+
 def models():
     put("model_loader", "small.safetensors", safetensors_bytes(small_tensors(), model_metadata(SMALL_ARCH)))
 
@@ -84,6 +123,38 @@ def models():
     tensors = {"a.weight": np.full((4, 4), 0.1, np.float32), "o.weight": np.ones((1, 16), np.float32),
                "o.bias": np.zeros(1, np.float32)}
     put("model_loader", "prelu_position.safetensors", safetensors_bytes(tensors, model_metadata(arch)))
+
+    # Graph models (format version 2, docs/graph-models.md): a residual
+    # trunk with 'same' padding, a profile head (crop1d) and a counts head
+    # (crop1d + avgpool1d + flatten + dense); its 'valid' twin with cropped
+    # residuals; a concat with a multi-row output.
+    for style in ("same", "valid"):
+        arch, tensors = graph_model(style, rng)
+        metadata = model_metadata(arch)
+        metadata["version"] = "2"
+        put("model_loader", "graph_%s.safetensors" % style, safetensors_bytes(tensors, metadata))
+    arch = {"input": {"alphabet": "ACGT", "length": 6},
+            "layers": [{"type": "conv1d", "name": "a", "in_channels": 4, "out_channels": 2, "kernel_size": 3,
+                        "inputs": ["input"]},
+                       {"type": "conv1d", "name": "b", "in_channels": 4, "out_channels": 1, "kernel_size": 3,
+                        "inputs": ["input"]},
+                       {"type": "concat", "name": "ab", "inputs": ["a", "b"]},
+                       {"type": "flatten", "name": "f"},
+                       {"type": "dense", "name": "o", "in_features": 12, "out_features": 2}],
+            "outputs": [{"name": "heads", "layer": "o", "tasks": ["x", "y"]}]}
+    tensors = {"a.weight": rng.normal(size=(2, 4, 3)), "a.bias": rng.normal(size=2),
+               "b.weight": rng.normal(size=(1, 4, 3)), "b.bias": rng.normal(size=1),
+               "o.weight": rng.normal(size=(2, 12)), "o.bias": rng.normal(size=2)}
+    metadata = model_metadata(arch)
+    metadata["version"] = "2"
+    put("model_loader", "graph_concat.safetensors",
+        safetensors_bytes({k: np.asarray(v, dtype=np.float32) for k, v in tensors.items()}, metadata))
+    # Nearly valid graph: an input naming a later layer (a cycle).
+    arch, tensors = graph_model("same", rng)
+    arch["layers"][2]["inputs"] = ["a1"]
+    metadata = model_metadata(arch)
+    metadata["version"] = "2"
+    put("model_loader", "graph_cycle.safetensors", safetensors_bytes(tensors, metadata))
 
     # Nearly valid: a shape that does not chain, and a header only.
     bad = json.loads(json.dumps(SMALL_ARCH))

@@ -80,8 +80,8 @@ TEST_P(FastaLineWidth, ReadsEveryRecordWhateverTheLineWidth) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Widths, FastaLineWidth, testing::Values(1, 60, 0),
-                         [](const testing::TestParamInfo<std::size_t>& info) {
-                           return info.param == 0 ? std::string("unwrapped") : "width" + std::to_string(info.param);
+                         [](const testing::TestParamInfo<std::size_t>& width) {
+                           return width.param == 0 ? std::string("unwrapped") : "width" + std::to_string(width.param);
                          });
 
 TEST(FastaReader, ReadsGzip) {

@@ -101,8 +101,8 @@ TEST(ModelLoader, WrongMagicFormat) {
 
 TEST(ModelLoader, WrongVersion) {
   const std::string path = temp_path("version.safetensors");
-  write_model_file(path, linear_architecture(3, 2), linear_tensors(3, 2), {{"version", "2"}});
-  expect_load_error(path, "version 2 is not supported");
+  write_model_file(path, linear_architecture(3, 2), linear_tensors(3, 2), {{"version", "3"}});
+  expect_load_error(path, "version 3 is not supported");
 }
 
 TEST(ModelLoader, UnknownDtype) {

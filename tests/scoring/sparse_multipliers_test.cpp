@@ -106,9 +106,9 @@ TEST_P(MaxPoolSparseTest, SparseOutputEqualsDenseOutput) {
 
 INSTANTIATE_TEST_SUITE_P(Windows, MaxPoolSparseTest,
                          ::testing::Values(PoolCase{4, 4}, PoolCase{3, 5}, PoolCase{1, 1}, PoolCase{4, 2}),
-                         [](const auto& info) {
-                           return "kernel" + std::to_string(info.param.kernel_size) + "stride" +
-                                  std::to_string(info.param.stride);
+                         [](const auto& pool) {
+                           return "kernel" + std::to_string(pool.param.kernel_size) + "stride" +
+                                  std::to_string(pool.param.stride);
                          });
 
 // --- Every layer given sparse output multipliers ---------------------------
@@ -470,9 +470,9 @@ INSTANTIATE_TEST_SUITE_P(Windows, BruteForceTest,
                          // 3 of 57 positions listed (the conv's list path), with
                          // gaps, and overlapping (the dense path).
                          ::testing::Values(PoolCase{15, 15}, PoolCase{12, 16}, PoolCase{16, 8}),
-                         [](const auto& info) {
-                           return "kernel" + std::to_string(info.param.kernel_size) + "stride" +
-                                  std::to_string(info.param.stride);
+                         [](const auto& pool) {
+                           return "kernel" + std::to_string(pool.param.kernel_size) + "stride" +
+                                  std::to_string(pool.param.stride);
                          });
 
 }  // namespace

@@ -140,10 +140,12 @@ def main():
             with open(prefix + ext, "rb") as a, open(again + ext, "rb") as b:
                 check(a.read() == b.read(), "threads 1 vs 2 differ in " + ext)
 
-        # Without --motifs the default path is looked up in the working directory.
-        result = run([exe, "--n", "20", "--out", os.path.join(tmp, "default")], cwd=args.source)
+        # Without --motifs the bundled gata_tal.meme is used, from any directory.
+        elsewhere = os.path.join(tmp, "elsewhere")
+        os.makedirs(elsewhere)
+        result = run([os.path.abspath(exe), "--n", "20", "--out", os.path.join(tmp, "default")], cwd=elsewhere)
         check(result.returncode == 0 and "20 sequences" in result.stderr,
-              "default --motifs from the source dir: %r" % result.stderr)
+              "default --motifs from another directory: %r" % result.stderr)
 
         # DeepPAD: exact patterns, one 'positive' task, 1:2.
         pad = os.path.join(tmp, "pad")

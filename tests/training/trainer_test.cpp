@@ -3,7 +3,8 @@
 // GATAAG (embedded in half of them). A small conv model must clearly lower
 // its validation loss and reach auROC > 0.8 in a few epochs; runs must be
 // bit-for-bit repeatable and independent of the thread count; early
-// stopping must stop and keep the best epoch.
+// stopping must stop and keep the best epoch. A model with two convs behind
+// a max pool must train every one of its parameter tensors.
 #include "deeplift/training/trainer.hpp"
 
 #include <gtest/gtest.h>
@@ -63,6 +64,21 @@ nlohmann::json motif_architecture() {
                        {{"type", "dense"}, {"name", "out"}, {"in_features", 8}, {"out_features", 1}}});
 }
 
+// conv 4→8 k6 → relu → conv 8→6 k3 → relu → global max pool → flatten →
+// dense 1: conv1's gradient reaches it through conv2's backward pass behind
+// the max pool, where at most 1 in 53 of conv2's output gradients is
+// non-zero (Conv1d's element-by-element backward on its transposed filters).
+nlohmann::json two_conv_architecture() {
+  return architecture(kLength, {"gata1"}, "sigmoid",
+                      {{{"type", "conv1d"}, {"name", "conv1"}, {"in_channels", 4}, {"out_channels", 8}, {"kernel_size", 6}},
+                       {{"type", "relu"}},
+                       {{"type", "conv1d"}, {"name", "conv2"}, {"in_channels", 8}, {"out_channels", 6}, {"kernel_size", 3}},
+                       {{"type", "relu"}},
+                       {{"type", "maxpool1d"}, {"kernel_size", kLength - 7}},
+                       {{"type", "flatten"}},
+                       {{"type", "dense"}, {"name", "out"}, {"in_features", 6}, {"out_features", 1}}});
+}
+
 TrainOptions fast_options(int threads) {
   TrainOptions options;
   options.epochs = 8;
@@ -90,6 +106,34 @@ TEST(Trainer, LearnsAnEmbeddedMotif) {
   ::testing::Test::RecordProperty("valid_auroc", std::to_string(result.final_valid.tasks[0].auroc));
   // The returned model is the best epoch's.
   EXPECT_DOUBLE_EQ(final_loss, result.history[result.best_epoch - 1].valid.loss);
+}
+
+TEST(Trainer, TwoConvsBehindAMaxPoolTrainEveryParameterTensor) {
+  const TrainingData data = synthetic_split();
+  Model model = build_untrained_model(two_conv_architecture(), "test");
+  initialize_parameters(model, 3);
+  const ParameterTensors initial = snapshot_parameters(model);
+  TrainOptions options = fast_options(2);
+  options.epochs = 10;
+  const TrainResult result = train_model(model, data, options);
+  EXPECT_GT(result.best_epoch, 0);
+  EXPECT_LT(result.final_valid.loss, 0.6 * result.initial_valid.loss)
+      << "initial " << result.initial_valid.loss << ", final " << result.final_valid.loss;
+  EXPECT_GT(result.final_valid.tasks[0].auroc, 0.9);
+  ::testing::Test::RecordProperty("valid_loss", std::to_string(result.initial_valid.loss) + " -> " +
+                                                    std::to_string(result.final_valid.loss));
+  // Every tensor of every layer moved, and most of its elements did (a
+  // filter that never learns would leave its whole tensor as initialised).
+  const ParameterTensors trained = snapshot_parameters(model);
+  int tensors = 0;
+  for (size_t i = 0; i < trained.size(); ++i)
+    for (size_t j = 0; j < trained[i].size(); ++j, ++tensors) {
+      const std::string name = model.layer(i).parameters()[j].name;
+      const Eigen::ArrayXf change = (trained[i][j] - initial[i][j]).array().abs();
+      EXPECT_GT(change.maxCoeff(), 1e-3f) << name << " did not change in training";
+      EXPECT_GE((change > 0.0f).count(), (3 * change.size()) / 4) << name << ": most elements did not change";
+    }
+  EXPECT_EQ(tensors, 6);  // conv1, conv2 and out: weight and bias each
 }
 
 TEST(Trainer, RepeatableAndIndependentOfTheThreadCount) {

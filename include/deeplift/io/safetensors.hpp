@@ -8,19 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "deeplift/tensor.hpp"
+
 namespace deeplift {
 
-struct SafetensorsTensor {
-  std::vector<int64_t> shape;
-  std::vector<float> values;  // row-major (C order), as stored
-  int64_t element_count() const;
-};
-
-// A tensor with its name, in the order a writer lays them out.
-struct NamedTensor {
-  std::string name;
-  SafetensorsTensor tensor;
-};
+// The container's tensors are the neutral FloatTensor (tensor.hpp).
+using SafetensorsTensor = FloatTensor;
 
 struct SafetensorsFile {
   std::map<std::string, SafetensorsTensor> tensors;

@@ -51,6 +51,16 @@ class Conv1d : public Layer {
   void col2im(const Matrix& columns, int count, Matrix& input) const;
 
  private:
+  // im2col of sequences [first_sequence, first_sequence + count), and the
+  // adjoint adding into those sequences of `input` (sized for all).
+  void im2col(const Matrix& input, int first_sequence, int count, Matrix& columns) const;
+  void col2im_add(const Matrix& columns, int first_sequence, int count, Matrix& input) const;
+  // Sequences per chunk so that a column buffer ([K*Cin, Lout*chunk]) holds
+  // at most kColumnBufferFloats: a k=75 profile conv on 2114 bp × 40
+  // (pair, task) blocks would otherwise need 1.6 GB at once.
+  static constexpr long kColumnBufferFloats = 8L << 20;  // 32 MB
+  int chunk_sequences(int sequences) const;
+
   // With valid padding and unit stride and dilation (the usual genomics
   // conv), a sequence's im2col block is its input itself, viewed with outer
   // stride Cin: the forward pass and the weight gradient then run one GEMM
@@ -73,9 +83,15 @@ class Conv1d : public Layer {
 
   void sparse_backward(const Matrix& delta, const Multipliers& out, int count, int tasks, Multipliers& in) const;
 
+  // Every form of the weights below that is computed from weight_, in one
+  // place: the constructor and parameters_updated() both call it, so none
+  // can be left behind by a training update.
+  void derive_cached_weights();
+
   Geometry geometry_;
   Matrix weight_;  // [Cout, K*Cin]
   Vector bias_;
+  // Derived from weight_ (derive_cached_weights):
   Matrix weight_positive_, weight_negative_;
   // Transposes ([K*Cin, Cout]): one output channel's filter is a contiguous column.
   Matrix weight_t_, weight_positive_t_, weight_negative_t_;

@@ -28,7 +28,7 @@ class Dense : public Layer {
   // grad W = grad_out × inputᵀ, grad b = row sums of grad_out.
   void accumulate_parameter_gradients(const Matrix& input, const Matrix& output_gradient, int count,
                                       std::vector<Vector>& gradients) const override;
-  void parameters_updated() override { refresh_parts(); }
+  void parameters_updated() override { derive_cached_weights(); }
   // weight [out_features, in_features] row-major (PyTorch), then bias.
   std::vector<NamedTensor> state_dict() const override;
 
@@ -39,10 +39,13 @@ class Dense : public Layer {
   void forward_impl(const Matrix& input, Matrix& output, int count) const override;
   void backward_impl(const LayerTrace& trace, NonlinearRule rule, const Multipliers& output_multipliers,
                      Multipliers& input_multipliers) const override;
-  void refresh_parts();
+  // Every form of the weights below that is computed from weight_, in one
+  // place: the constructor, parameters_updated() and mean_normalize() call it.
+  void derive_cached_weights();
 
   Matrix weight_;  // [out, in]
   Vector bias_;
+  // Derived from weight_ (derive_cached_weights):
   Matrix weight_abs_t_;  // |W|ᵀ, for the linear rule's split multipliers
   Matrix split_weight_;  // [[W⁺, W⁻], [W⁻, W⁺]]: Δz⁺ and Δz⁻ in one GEMM
 };

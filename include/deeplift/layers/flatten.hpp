@@ -12,6 +12,7 @@ class Flatten : public Layer {
  public:
   Flatten(std::string name, Shape input);
   static std::unique_ptr<Layer> create(const LayerConfig& config);
+  bool passes_delta_split() const override { return true; }
 
  private:
   void forward_impl(const Matrix& input, Matrix& output, int count) const override;

@@ -5,11 +5,16 @@
 // Activations of `count` sequences are a [channels, length * count] matrix
 // (see tensor.hpp). Multipliers carry one extra batch dimension for the
 // tasks: [channels, length * count * tasks], task-major.
+//
+// A layer has one or more inputs (docs/graph-models.md): most layers take
+// one and override the single-input forward_impl/backward_impl; layers that
+// combine several (add, concat) override forward_inputs_impl and
+// backward_inputs_impl instead, whose backward gives one set of multipliers
+// per input.
 #pragma once
 #include <string>
 #include <vector>
 
-#include "deeplift/io/safetensors.hpp"
 #include "deeplift/tensor.hpp"
 
 namespace deeplift {
@@ -18,7 +23,7 @@ namespace deeplift {
 // multipliers of its input (docs/scoring.md).
 enum class NonlinearRule {
   Rescale,       // m = Δy/Δz
-  RevealCancel,  // separate M⁺, M⁻ from Δz⁺, Δz⁻ of the preceding conv/dense layer
+  RevealCancel,  // separate M⁺, M⁻ from Δz⁺, Δz⁻ of the conv/dense layer producing the input
   Gradient,      // m = f'(z) at the input sequence: gradient×input
   // Guided backpropagation (Springenberg et al. 2015): the gradient, but
   // only positive gradients pass back through a nonlinearity.
@@ -60,13 +65,14 @@ void gather_listed(const Matrix& full, const std::vector<long>& active, Matrix& 
 // What the forward passes of the input and the reference batch leave for one
 // layer's backward step.
 struct LayerTrace {
-  const Matrix& input;       // this layer's input, input sequences
-  const Matrix& input_ref;   // this layer's input, references (same width)
+  const Matrix& input;       // this layer's (first) input, input sequences
+  const Matrix& input_ref;   // this layer's (first) input, references (same width)
   const Matrix& output;      // this layer's output, input sequences
   const Matrix& output_ref;  // this layer's output, references
-  // Δz⁺ and Δz⁻ of this layer's input as split by the preceding conv/dense
-  // layer; set only for elementwise layers under RevealCancel. With sparse
-  // output multipliers they are compact, one row per listed element
+  // Δz⁺ and Δz⁻ of this layer's input as split by the conv/dense layer that
+  // produced it (looked up through pass-through layers, docs/graph-models.md);
+  // set only for elementwise layers under RevealCancel. With sparse output
+  // multipliers they are compact, one row per listed element
   // (Layer::split_delta).
   const Matrix* delta_plus = nullptr;
   const Matrix* delta_minus = nullptr;
@@ -79,6 +85,9 @@ struct LayerTrace {
   // (Multipliers). Only DeepLiftScorer sets it; training and tests that call
   // backward() directly always get dense multipliers.
   bool sparse_input_multipliers = false;
+  // Every input of a multi-input layer (add, concat), in input order; empty
+  // for single-input layers, which read `input`/`input_ref`.
+  std::vector<const Matrix*> inputs = {}, inputs_ref = {};
 };
 
 // One trainable tensor of a layer, seen in the layer's own storage order
@@ -99,15 +108,25 @@ class Layer {
 
   const std::string& type() const { return type_; }
   const std::string& name() const { return name_; }
-  Shape input_shape() const { return input_shape_; }
+  // Shapes of the inputs, in input order; input_shape() is the first.
+  const std::vector<Shape>& input_shapes() const { return input_shapes_; }
+  int input_count() const { return static_cast<int>(input_shapes_.size()); }
+  Shape input_shape() const { return input_shapes_.front(); }
   Shape output_shape() const { return output_shape_; }
 
-  // Forward pass of `count` sequences; checks the input shape.
+  // Forward pass of `count` sequences, one matrix per input; checks the
+  // input shapes.
+  void forward(const std::vector<const Matrix*>& inputs, Matrix& output, int count) const;
+  // The same for a single-input layer.
   void forward(const Matrix& input, Matrix& output, int count) const;
 
-  // Multipliers of this layer's input from those of its output. Sparse
-  // output multipliers are densified first unless the layer accepts them;
-  // sparse input multipliers are densified unless the trace allows them.
+  // Multipliers of this layer's inputs (one entry per input, resized here)
+  // from those of its output. Sparse output multipliers are densified first
+  // unless the layer accepts them; sparse input multipliers are densified
+  // unless the trace allows them.
+  void backward(const LayerTrace& trace, NonlinearRule rule, const Multipliers& output_multipliers,
+                std::vector<Multipliers>& input_multipliers) const;
+  // The same for a single-input layer.
   void backward(const LayerTrace& trace, NonlinearRule rule, const Multipliers& output_multipliers,
                 Multipliers& input_multipliers) const;
 
@@ -121,6 +140,14 @@ class Layer {
   // delta_plus/delta_minus are compact [listed elements, 1] in list order.
   virtual void split_delta(const Matrix& input_delta, const Multipliers* needed, int tasks, Matrix& delta_plus,
                            Matrix& delta_minus, int count) const;
+  // Linear layers that only move, crop or sum values (crop1d, flatten,
+  // concat, add): the Δz⁺/Δz⁻ split of their output is their forward pass
+  // applied to the splits of their inputs, and they pass split multipliers
+  // M⁺/M⁻ back unchanged per element (docs/graph-models.md).
+  virtual bool passes_delta_split() const { return false; }
+  // Whether backward accepts split output multipliers (M⁺ ≠ M⁻): the
+  // layers with weights (the linear rule) and the pass-through layers.
+  bool accepts_split_multipliers() const { return has_weights() || passes_delta_split(); }
   virtual bool is_elementwise() const { return false; }
   // Whether backward_impl handles output multipliers in the sparse form.
   virtual bool accepts_sparse_multipliers() const { return false; }
@@ -144,19 +171,30 @@ class Layer {
 
  protected:
   Layer(std::string type, std::string name, Shape input_shape, Shape output_shape);
+  Layer(std::string type, std::string name, std::vector<Shape> input_shapes, Shape output_shape);
 
-  virtual void forward_impl(const Matrix& input, Matrix& output, int count) const = 0;
+  // Single-input layers override these two.
+  virtual void forward_impl(const Matrix& input, Matrix& output, int count) const;
   virtual void backward_impl(const LayerTrace& trace, NonlinearRule rule, const Multipliers& output_multipliers,
-                             Multipliers& input_multipliers) const = 0;
+                             Multipliers& input_multipliers) const;
+  // Multi-input layers override these two instead (the defaults call the
+  // single-input versions). Output multipliers arrive dense;
+  // input_multipliers has one entry per input.
+  virtual void forward_inputs_impl(const std::vector<const Matrix*>& inputs, Matrix& output, int count) const;
+  virtual void backward_inputs_impl(const LayerTrace& trace, NonlinearRule rule, const Multipliers& output_multipliers,
+                                    std::vector<Multipliers>& input_multipliers) const;
 
-  // Throws unless `multipliers` is unsplit: pooling and reshaping layers are
-  // never followed directly by a RevealCancel nonlinearity (docs/scoring.md).
+  // Throws unless `multipliers` is unsplit: pooling layers and
+  // nonlinearities never receive split multipliers (the scorer resolves
+  // them by the sign of Δ first, docs/graph-models.md).
   void require_unsplit(const Multipliers& multipliers) const;
 
  private:
+  void check_input(const Matrix& input, Shape shape, int count, int index) const;
+
   std::string type_;
   std::string name_;
-  Shape input_shape_;
+  std::vector<Shape> input_shapes_;
   Shape output_shape_;
 };
 

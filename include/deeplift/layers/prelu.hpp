@@ -37,9 +37,13 @@ class Prelu : public ElementwiseLayer {
   void slopes_block(const float* z, float* slope, long n) const override;
 
  private:
+  // slopes_ from parameters_, in one place: the constructor and
+  // parameters_updated() both call it.
+  void derive_cached_weights();
+
   Sharing sharing_;
   Matrix parameters_;  // [1, 1], [C, 1] or [C, L]
-  Matrix slopes_;      // [C, L], parameters_ broadcast; column-major: element c + C*l
+  Matrix slopes_;      // derived: [C, L], parameters_ broadcast; column-major: element c + C*l
 };
 
 }  // namespace deeplift

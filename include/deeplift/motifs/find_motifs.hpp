@@ -40,6 +40,9 @@ struct FindMotifsResult {
   LetterProbs background{};        // base composition of the scored sequences
 };
 
+// Every problem with the option values, one entry each naming the option.
+std::vector<std::string> option_problems(const FindMotifsOptions& options);
+
 // The pipeline without I/O. Throws UsageError for bad option values and
 // InputError when the sequences are shorter than the seqlet window.
 FindMotifsResult find_motifs(const ScoreArrays& arrays, const std::vector<Pwm>& known,

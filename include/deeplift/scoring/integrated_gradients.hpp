@@ -15,12 +15,16 @@ class IntegratedGradientsScorer {
   IntegratedGradientsScorer(const Model& model, std::vector<int> tasks, int steps);
   // `references` is [4, L*count] (one per sequence, repeated if shared).
   void score(const Matrix& input, const Matrix& references, int count, BatchScores& out);
+  // K = references_per_input references per sequence ([4, L*count*K], pair
+  // n*K + k), as DeepLiftScorer: the path from each reference to its input
+  // is integrated; out.logits stays one column per sequence.
+  void score(const Matrix& input, const Matrix& references, int count, int references_per_input, BatchScores& out);
 
  private:
   const Model& model_;
   DeepLiftScorer gradients_;
   int steps_;
-  Matrix point_;
+  Matrix point_, repeated_;
   BatchScores step_;
   std::vector<Matrix> activations_;
 };

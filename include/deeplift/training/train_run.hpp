@@ -3,6 +3,7 @@
 #pragma once
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "deeplift/training/trainer.hpp"
 
@@ -24,7 +25,11 @@ struct TrainModelOptions {
 // "model.safetensors" → "model.metrics.json" (any other name gets the suffix appended).
 std::string metrics_path_for(const std::string& model_path);
 
-// Throws UsageError for bad option values (all problems in one message),
+// Every problem with the option values, one entry each naming the option
+// (the files are not looked at).
+std::vector<std::string> option_problems(const TrainModelOptions& options);
+
+// Throws UsageError for bad option values (all problems, one per line),
 // IoError/FormatError/InputError for bad files. The model and metrics files
 // are opened before training starts and appear only when training has
 // finished. Progress goes to `log` unless options.quiet.
