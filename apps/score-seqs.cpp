@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
        "profile tasks (graph models): bpnet-lite (tangermeme's Rescale of z*softmax(z)) or chrombpnet (shap's)")
       ("formats", po::value(&options.formats)->default_value(options.formats), "outputs: any of bedgraph, bigwig, npz, tsv")
       ("threads,t", po::value(&options.threads)->default_value(options.threads), "threads (0: every core)")
-      ("batch-size", po::value(&options.batch_size)->default_value(options.batch_size), "windows per batch")
+      ("batch-size", po::value(&options.batch_size)->default_value(options.batch_size), "at most this many windows (window x reference pairs with several references) per batch; fewer when one thread's workspace would pass 64 MB")
       ("stride", po::value(&options.stride)->default_value(options.stride),
        "window step for records longer than the model input (0: half the input length)")
       ("ig-steps", po::value(&options.ig_steps)->default_value(options.ig_steps),

@@ -8,21 +8,26 @@
 #include <mutex>
 
 #include "deeplift/errors.hpp"
+#include "deeplift/scoring/scoring_batch.hpp"
 #include "deeplift/util/interrupt.hpp"
 
 namespace deeplift {
 
-void attribute_windows(const Model& model, const ScoringSettings& settings, const Matrix& inputs, long count,
+void attribute_windows(const Model& model, const ScoringSettings& given_settings, const Matrix& inputs, long count,
                        const Matrix* shared_reference, const Matrix* references, int batch_size, int threads,
                        WindowResults& out) {
   const long length = model.input_length();
-  const int per_window = settings.references_per_window;
+  const int per_window = given_settings.references_per_window;
   if (inputs.rows() != 4 || inputs.cols() != length * count)
     throw Error("attribute_windows: inputs must be [4, L*count]");
   if (references && (references->rows() != 4 || references->cols() != length * count * per_window))
     throw Error("attribute_windows: references must be [4, L*count*K]");
   if (batch_size < 1 || threads < 1) throw Error("attribute_windows: batch_size and threads must be >= 1");
-  const long batch_windows = std::max(1, batch_size / per_window);
+  // score-seqs' batches (score_run.cpp): the same cap on the same settings.
+  const ScoringBatch plan = scoring_batch(model, given_settings, batch_size);
+  ScoringSettings settings = given_settings;
+  settings.ism_batch_size = plan.ism_mutants;
+  const long batch_windows = plan.windows;
   const long batches = (count + batch_windows - 1) / batch_windows;
   {
     WindowScorer sizing(model, settings, shared_reference);

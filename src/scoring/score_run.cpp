@@ -15,6 +15,7 @@
 #include "deeplift/scoring/chunk_pipeline.hpp"
 #include "deeplift/scoring/reference.hpp"
 #include "deeplift/scoring/score_outputs.hpp"
+#include "deeplift/scoring/scoring_batch.hpp"
 #include "deeplift/scoring/window_average.hpp"
 #include "deeplift/scoring/window_scorer.hpp"
 #include "deeplift/scoring/windows.hpp"
@@ -111,7 +112,6 @@ ScoreRun::ScoreRun(const ScoreOptions& options, std::ostream& log)
   settings_.method = plan_.method;
   settings_.tasks = select_tasks(options.tasks, model_.tasks());
   settings_.ig_steps = options.ig_steps;
-  settings_.ism_batch_size = options.batch_size;
   settings_.profile_target = plan_.profile_target;
   // Hypothetical contributions only go to npz files.
   settings_.hypothetical = plan_.formats.npz;
@@ -125,8 +125,11 @@ ScoreRun::ScoreRun(const ScoreOptions& options, std::ostream& log)
   settings_.references_per_window =
       !has_reference_ ? 1 : reference_array_ ? reference_array_->per_window() : reference.per_sequence();
   own_references_ = has_reference_ && !reference.shared();
-  // A batch holds whole windows with all their references.
-  batch_windows_ = std::max(1, options.batch_size / settings_.references_per_window);
+  // A batch holds whole windows with all their references; --batch-size is
+  // an upper bound, the workspace's bytes the other (scoring_batch.hpp).
+  const ScoringBatch batch = scoring_batch(model_, settings_, options.batch_size);
+  batch_windows_ = batch.windows;
+  settings_.ism_batch_size = batch.ism_mutants;
   chunk_windows_ = static_cast<long>(batch_windows_) * plan_.threads * 4;
 
   source_ = plan_.from_genome ? open_genome_regions(options.genome, options.bed,
