@@ -12,7 +12,6 @@
 #include <string>
 
 #include "deeplift/errors.hpp"
-#include "block_writer.hpp"
 #include "temp_file.hpp"
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
@@ -168,8 +167,8 @@ struct NpzArrayWriter::Impl {
   // The archive being written. When the file system allows, it is unnamed
   // until finish() (open_unnamed_beside), so a killed run leaves no bulk
   // data behind; otherwise it is the hidden temporary `temp`.
-  int fd = -1;
-  std::unique_ptr<detail::BlockWriter> file;
+  std::FILE* stream = nullptr;
+  std::unique_ptr<char[]> buffer;
   std::string temp;  // non-empty while the archive has a temporary name
   std::size_t npy_header_size = 0;
   std::uint32_t data_crc = 0;  // CRC-32 of the items appended so far
@@ -178,9 +177,13 @@ struct NpzArrayWriter::Impl {
   bool committed = false;
 
   ~Impl() {
-    file.reset();  // waits for the writes in flight
-    if (fd >= 0) close(fd);
+    if (stream != nullptr) std::fclose(stream);
     if (!temp.empty()) unlink(temp.c_str());
+  }
+
+  void write(const std::string& bytes, const std::string& path) const {
+    if (std::fwrite(bytes.data(), 1, bytes.size(), stream) != bytes.size())
+      throw IoError(detail::write_error(path, errno));
   }
 };
 
@@ -188,13 +191,20 @@ NpzArrayWriter::NpzArrayWriter(std::string path, int rows, int cols)
     : impl_(std::make_unique<Impl>()), path_(std::move(path)), rows_(rows), cols_(cols) {
   if (rows <= 0 || cols <= 0) throw std::invalid_argument("NpzArrayWriter: rows and cols must be positive");
   Impl& out = *impl_;
-  out.fd = detail::open_unnamed_beside(path_);
-  if (out.fd < 0) out.fd = detail::make_temp_beside(path_, ".tmp", out.temp);
-  out.file = std::make_unique<detail::BlockWriter>(out.fd, path_);
+  int fd = detail::open_unnamed_beside(path_);
+  if (fd < 0) fd = detail::make_temp_beside(path_, ".tmp", out.temp);
+  out.stream = fdopen(fd, "w+b");
+  if (out.stream == nullptr) {
+    const int err = errno;
+    close(fd);
+    throw IoError(detail::write_error(path_, err));
+  }
+  out.buffer = std::make_unique<char[]>(detail::kStreamBufferSize);
+  std::setvbuf(out.stream, out.buffer.get(), _IOFBF, detail::kStreamBufferSize);
   // Placeholders of the final sizes, written again at finish().
   out.npy_header_size = header_size(rows, cols);
-  const std::string start = local_header(0, 0) + npy_header(0, rows, cols, out.npy_header_size);
-  out.file->append(start.data(), start.size());
+  out.write(local_header(0, 0), path_);
+  out.write(npy_header(0, rows, cols, out.npy_header_size), path_);
 }
 
 NpzArrayWriter::~NpzArrayWriter() = default;
@@ -202,10 +212,11 @@ NpzArrayWriter::~NpzArrayWriter() = default;
 void NpzArrayWriter::append(const float* item) {
   Impl& out = *impl_;
   if (out.finished) throw std::logic_error("NpzArrayWriter::append after commit for " + path_);
-  const std::size_t bytes = static_cast<std::size_t>(rows_) * static_cast<std::size_t>(cols_) * sizeof(float);
-  out.file->append(item, bytes);
-  out.data_crc = static_cast<std::uint32_t>(libdeflate_crc32(out.data_crc, item, bytes));
-  out.data_bytes += bytes;
+  const std::size_t n = static_cast<std::size_t>(rows_) * static_cast<std::size_t>(cols_);
+  // Fail on the first short write (disk full) rather than after hours of scoring.
+  if (std::fwrite(item, sizeof(float), n, out.stream) != n) throw IoError(detail::write_error(path_, errno));
+  out.data_crc = static_cast<std::uint32_t>(libdeflate_crc32(out.data_crc, item, n * sizeof(float)));
+  out.data_bytes += n * sizeof(float);
   ++count_;
 }
 
@@ -216,7 +227,7 @@ void NpzArrayWriter::commit() {
 
 void NpzArrayWriter::finish() {
   Impl& out = *impl_;
-  if (out.finished || !out.file) throw std::logic_error("NpzArrayWriter::finish called twice for " + path_);
+  if (out.finished || out.stream == nullptr) throw std::logic_error("NpzArrayWriter::finish called twice for " + path_);
   // The member is the final .npy header and the items; its CRC-32 joins the
   // header's to the items' (zlib's crc32_combine), so no byte is read back.
   const std::string header = npy_header(count_, rows_, cols_, out.npy_header_size);
@@ -225,17 +236,23 @@ void NpzArrayWriter::finish() {
       crc32(0, reinterpret_cast<const Bytef*>(header.data()), static_cast<uInt>(header.size())), out.data_crc,
       static_cast<z_off_t>(out.data_bytes)));
   const std::string local = local_header(crc, member_size);
-  out.file->flush();
-  const std::string end = archive_end(crc, member_size, local.size() + member_size);
-  out.file->write_at(out.file->size(), end.data(), end.size());
-  const std::string start = local + header;
-  out.file->write_at(0, start.data(), start.size());
-  out.file.reset();
-  if (fchmod(out.fd, detail::new_file_mode()) != 0) throw IoError(detail::write_error(path_, errno));
-  if (out.temp.empty()) out.temp = detail::link_beside(out.fd, path_, ".tmp");
-  const int fd = out.fd;
-  out.fd = -1;
-  if (close(fd) != 0) throw IoError(detail::write_error(path_, errno));
+  out.write(archive_end(crc, member_size, local.size() + member_size), path_);
+  if (std::fflush(out.stream) != 0 || std::fseek(out.stream, 0, SEEK_SET) != 0) {
+    throw IoError(detail::write_error(path_, errno));
+  }
+  out.write(local, path_);
+  out.write(header, path_);
+  int err = 0;
+  if (std::fflush(out.stream) != 0) err = errno;
+  // A failed fwrite long before commit leaves only the error flag; its errno is gone.
+  if (err == 0 && std::ferror(out.stream)) err = EIO;
+  const int fd = fileno(out.stream);
+  if (err == 0 && fchmod(fd, detail::new_file_mode()) != 0) err = errno;
+  if (err != 0) throw IoError(detail::write_error(path_, err));
+  if (out.temp.empty()) out.temp = detail::link_beside(fd, path_, ".tmp");
+  if (std::fclose(out.stream) != 0) err = errno;
+  out.stream = nullptr;
+  if (err != 0) throw IoError(detail::write_error(path_, err));
   out.finished = true;
 }
 
