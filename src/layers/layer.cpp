@@ -80,17 +80,23 @@ void Layer::forward(const std::vector<const Matrix*>& inputs, Matrix& output, in
   forward_inputs_impl(inputs, output, count);
 }
 
-void Layer::backward(const LayerTrace& trace, NonlinearRule rule, const Multipliers& output_multipliers,
-                     Multipliers& input_multipliers) const {
-  if (input_count() != 1)
-    throw Error("layer " + name_ + " (" + type_ + ") has " + std::to_string(input_count()) +
-                " inputs: its backward pass gives one set of multipliers per input");
+// Multipliers of this layer's output for trace.count sequences and
+// trace.tasks tasks, dense [C, L·count·tasks] or compact [listed, tasks].
+void Layer::check_output_multipliers(const LayerTrace& trace, const Multipliers& output_multipliers) const {
   const long width = static_cast<long>(output_shape_.length) * trace.count * trace.tasks;
   const Matrix& m = output_multipliers.positive;
   const bool shape_ok = output_multipliers.sparse
                             ? m.rows() == static_cast<long>(output_multipliers.active.size()) && m.cols() == trace.tasks
                             : m.rows() == output_shape_.channels && m.cols() == width;
   if (!shape_ok) throw Error("layer " + name_ + " (" + type_ + "): multipliers have the wrong shape");
+}
+
+void Layer::backward(const LayerTrace& trace, NonlinearRule rule, const Multipliers& output_multipliers,
+                     Multipliers& input_multipliers) const {
+  if (input_count() != 1)
+    throw Error("layer " + name_ + " (" + type_ + ") has " + std::to_string(input_count()) +
+                " inputs: its backward pass gives one set of multipliers per input");
+  check_output_multipliers(trace, output_multipliers);
   input_multipliers.split = false;
   input_multipliers.sparse = false;
   input_multipliers.active.clear();
@@ -112,12 +118,7 @@ void Layer::backward(const LayerTrace& trace, NonlinearRule rule, const Multipli
     backward(trace, rule, output_multipliers, input_multipliers.front());
     return;
   }
-  const long width = static_cast<long>(output_shape_.length) * trace.count * trace.tasks;
-  const Matrix& m = output_multipliers.positive;
-  const bool shape_ok = output_multipliers.sparse
-                            ? m.rows() == static_cast<long>(output_multipliers.active.size()) && m.cols() == trace.tasks
-                            : m.rows() == output_shape_.channels && m.cols() == width;
-  if (!shape_ok) throw Error("layer " + name_ + " (" + type_ + "): multipliers have the wrong shape");
+  check_output_multipliers(trace, output_multipliers);
   for (auto& in : input_multipliers) {
     in.split = false;
     in.sparse = false;

@@ -190,6 +190,8 @@ class Layer {
   void require_unsplit(const Multipliers& multipliers) const;
 
  private:
+  void check_output_multipliers(const LayerTrace& trace, const Multipliers& output_multipliers) const;
+
   void check_input(const Matrix& input, Shape shape, int count, int index) const;
 
   std::string type_;
