@@ -3,6 +3,7 @@
 
 #include "deeplift/cli/app_main.hpp"
 #include "deeplift/scoring/method.hpp"
+#include "deeplift/scoring/score_options.hpp"
 #include "deeplift/scoring/score_run.hpp"
 #include "deeplift/util/bundled_data.hpp"
 
@@ -55,7 +56,9 @@ int main(int argc, char** argv) {
           "      --formats bedgraph,bigwig -o out/peaks\n"
           "Ctrl-C (SIGINT) or SIGTERM stops the run within a batch, removes the temporary files and\n"
           "exits with 130 or 143; no output file is written. Press Ctrl-C twice to stop at once.",
-      /*interruptible=*/true};
+      /*interruptible=*/true,
+      // Every value problem, together with the command line's own.
+      [&](const po::variables_map&) { deeplift::check_score_options(options); }};
   return deeplift::app_main(argc, argv, app, described, [&](const po::variables_map& values) {
     options.verify_model = values.count("no-verify") == 0;
     options.model = deeplift::resolve_bundled(options.model, "models", ".safetensors");

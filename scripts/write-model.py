@@ -24,7 +24,10 @@ raw logits of the last dense layer (before the output function, and not
 mean-normalised for softmax), computed in float64 by
 scripts/deeplift_py/forward.py from the float32 weights as stored.
 
-The writing itself is scripts/deeplift_py/model_file.py. Needs only numpy
+A graph architecture (layers naming their "inputs", the layers add, crop1d
+and concat, named "outputs") is written as model format version 2, without
+--test-vectors (forward.py is sequential; tests/tools/bpnet_models.py embeds
+PyTorch's values). The writing itself is scripts/deeplift_py/model_file.py. Needs only numpy
 (Debian's /usr/bin/python3).
 """
 import argparse

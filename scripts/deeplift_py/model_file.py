@@ -1,4 +1,4 @@
-"""The model file of docs/model-format.md (safetensors, version 1), written from Python.
+"""The model file of docs/model-format.md (safetensors, version 1 or 2), written from Python.
 
 tensor_specs walks an architecture and checks that its shapes chain;
 build_tensors draws random weights (or takes given ones) in layer order;
@@ -6,6 +6,8 @@ serialize makes the safetensors bytes and write_file puts them in place
 atomically; read_header reads a file's header back. A prelu layer may carry
 the writer-only key "slope_shape" ("shared" | "channel" | "position"),
 which stored_architecture removes: in the file the slope tensor's shape says it.
+An architecture using a graph feature (layers naming their "inputs", the
+layers add, crop1d and concat, named "outputs") is written as version 2.
 """
 import json
 import math
@@ -15,7 +17,8 @@ import struct
 import numpy as np
 
 LAYER_TYPES = ("conv1d", "dense", "prelu", "relu", "sigmoid", "tanh",
-               "maxpool1d", "avgpool1d", "flatten")
+               "maxpool1d", "avgpool1d", "flatten", "add", "crop1d", "concat")
+GRAPH_TYPES = ("add", "crop1d", "concat")   # model format version 2 only
 SLOPE_SHAPES = ("shared", "channel", "position")
 
 
@@ -49,6 +52,67 @@ def conv_output_length(length, kernel, stride, dilation, padding):
     return (padded - span) // stride + 1, (left, right)
 
 
+def is_graph(arch):
+    """True when the architecture uses a model format version 2 feature."""
+    return isinstance(arch, dict) and ("outputs" in arch or any(
+        isinstance(layer, dict) and ("inputs" in layer or layer.get("type") in GRAPH_TYPES)
+        for layer in arch.get("layers") or []))
+
+
+def _check_tasks(arch):
+    tasks = arch.get("tasks")
+    if not isinstance(tasks, list) or not tasks or not all(isinstance(t, str) for t in tasks):
+        raise ArchError("'tasks' must be a non-empty list of names")
+    if len(set(tasks)) != len(tasks):
+        raise ArchError("task names must be unique")
+    if arch.get("output") not in ("sigmoid", "softmax", "linear"):
+        raise ArchError(f"'output' must be sigmoid, softmax or linear, got {arch.get('output')!r}")
+    return tasks
+
+
+def _check_outputs(arch, shapes, fed):
+    """Version 2 'outputs': [{"name", "layer"[, "tasks"]}] -> the task names."""
+    if "tasks" in arch or arch.get("output", "linear") != "linear":
+        raise ArchError("a model with 'outputs' has no 'tasks' and no output function but linear")
+    outputs = arch["outputs"]
+    if not isinstance(outputs, list) or not outputs:
+        raise ArchError("'outputs' must be a non-empty list")
+    tasks, seen = [], set()
+    for entry in outputs:
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) \
+                or entry.get("layer") not in shapes or entry.get("layer") == "input":
+            raise ArchError(f"output {entry!r}: needs a 'name' and the 'layer' of an existing layer")
+        if entry["layer"] in seen:
+            raise ArchError(f"output {entry['name']}: layer {entry['layer']} is already an output")
+        seen.add(entry["layer"])
+        shape = shapes[entry["layer"]]
+        fed.add(entry["layer"])
+        if len(shape) == 1 or shape[1] == 1:      # scalar: one task per channel
+            names = entry.get("tasks", [entry["name"]] if shape[0] == 1 else None)
+            if not isinstance(names, list) or len(names) != shape[0]:
+                raise ArchError(f"output {entry['name']}: layer {entry['layer']} has {shape[0]} channels; "
+                                f"list {shape[0]} names in 'tasks'")
+            tasks += names
+        else:                                      # [strands, positions]: one profile task
+            tasks.append(entry["name"])
+    if len(set(tasks)) != len(tasks):
+        raise ArchError(f"task names must be unique, got {tasks}")
+    return tasks
+
+
+def _layer_inputs(spec, i, where, shapes, previous):
+    """The names a layer reads: its 'inputs', or the layer before."""
+    if "inputs" not in spec:
+        return [previous]
+    names = spec["inputs"]
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        raise ArchError(f"{where}: 'inputs' must be a non-empty list of layer names")
+    for n in names:
+        if n not in shapes:
+            raise ArchError(f"{where}: input {n!r} is not 'input' or an earlier layer")
+    return names
+
+
 def tensor_specs(arch):
     """Walk the layers, checking that shapes chain, and list the tensors.
 
@@ -61,18 +125,16 @@ def tensor_specs(arch):
     if inp.get("alphabet", "ACGT") != "ACGT":
         raise ArchError("input.alphabet must be ACGT")
     length = _get_int(inp, "length", "input")
-    tasks = arch.get("tasks")
-    if not isinstance(tasks, list) or not tasks or not all(isinstance(t, str) for t in tasks):
-        raise ArchError("'tasks' must be a non-empty list of names")
-    if len(set(tasks)) != len(tasks):
-        raise ArchError("task names must be unique")
-    if arch.get("output") not in ("sigmoid", "softmax", "linear"):
-        raise ArchError(f"'output' must be sigmoid, softmax or linear, got {arch.get('output')!r}")
+    graph = is_graph(arch)
+    tasks = None if graph else _check_tasks(arch)
     layers = arch.get("layers")
     if not isinstance(layers, list) or not layers:
         raise ArchError("'layers' must be a non-empty list")
 
     shape = (4, length)  # activations are [channels, length] or [features]
+    shapes = {"input": shape}   # by layer name (and "input"), for 'inputs'
+    previous = "input"
+    fed = set()
     specs = []
     names = set()
     for i, spec in enumerate(layers):
@@ -80,13 +142,20 @@ def tensor_specs(arch):
         where = f"layer {i} ({kind})"
         if kind not in LAYER_TYPES:
             raise ArchError(f"{where}: unknown layer type: {kind}")
-        if kind in ("conv1d", "dense", "prelu"):
-            name = spec.get("name")
+        name = spec.get("name")
+        if kind in ("conv1d", "dense", "prelu") or name is not None:
             if not isinstance(name, str) or not name:
                 raise ArchError(f"{where}: needs a 'name'")
-            if name in names:
+            if name in names or name == "input":
                 raise ArchError(f"{where}: duplicate layer name {name!r}")
             names.add(name)
+        if graph:
+            sources = _layer_inputs(spec, i, where, shapes, previous)
+            fed.update(sources)
+            in_shapes = [shapes[n] for n in sources]
+            shape = in_shapes[0]
+            if kind not in ("add", "concat") and len(sources) != 1:
+                raise ArchError(f"{where}: takes one input, got {len(sources)}")
         if kind == "conv1d":
             if len(shape) != 2:
                 raise ArchError(f"{where}: needs [channels, length] input, got {list(shape)}")
@@ -136,6 +205,40 @@ def tensor_specs(arch):
             shape = (shape[0], (shape[1] - k) // s + 1)
         elif kind == "flatten":
             shape = (int(np.prod(shape)),)
+        elif kind == "add":
+            if len(in_shapes) < 2 or any(s != in_shapes[0] for s in in_shapes):
+                raise ArchError(f"{where}: needs >= 2 inputs of one shape, got {[list(s) for s in in_shapes]}")
+        elif kind == "concat":
+            if len(in_shapes) < 2 or any(len(s) != 2 or s[1] != shape[1] for s in in_shapes):
+                raise ArchError(f"{where}: needs >= 2 [channels, length] inputs of one length, "
+                                f"got {[list(s) for s in in_shapes]}")
+            shape = (sum(s[0] for s in in_shapes), shape[1])
+        elif kind == "crop1d":
+            if len(shape) != 2:
+                raise ArchError(f"{where}: needs [channels, length] input")
+            if "length" in spec:
+                if "left" in spec or "right" in spec:
+                    raise ArchError(f"{where}: give either 'length' or 'left'/'right'")
+                keep = _get_int(spec, "length", where)
+                left = (shape[1] - keep) // 2
+                right = shape[1] - keep - left
+            else:
+                left, right = spec.get("left", 0), spec.get("right", 0)
+                if not all(isinstance(v, int) and not isinstance(v, bool) for v in (left, right)):
+                    raise ArchError(f"{where}: 'left' and 'right' must be integers")
+            if left < 0 or right < 0 or shape[1] - left - right < 1:
+                raise ArchError(f"{where}: cannot crop {left} + {right} from length {shape[1]}")
+            shape = (shape[0], shape[1] - left - right)
+        if graph:
+            previous = name if name is not None else f"#{i}"
+            shapes[previous] = shape
+    if graph:
+        _check_outputs(arch, shapes, fed)
+        for i, spec in enumerate(layers):
+            key = spec.get("name", f"#{i}")
+            if key not in fed:
+                raise ArchError(f"layer {i} ({spec.get('type')}): layer {key!r} feeds nothing")
+        return specs
     last = layers[-1]
     if last.get("type") != "dense" or last.get("out_features") != len(tasks):
         raise ArchError("the last layer must be dense with out_features == len(tasks)")
@@ -200,6 +303,10 @@ def make_test_vectors(arch, tensors, count, seed):
     with some all-zero N columns) and their raw logits from deeplift_py.forward,
     computed in float64 from the float32 weights as stored."""
     from . import forward
+    if is_graph(arch):
+        # forward.py is sequential; a graph model's test vectors come from
+        # its source framework (tests/tools/bpnet_models.py: PyTorch)
+        raise ArchError("test vectors for a graph model (version 2) are not computed here")
     named = dict(tensors)
     rng = np.random.default_rng(seed + 1)
     length = arch["input"]["length"]
@@ -218,7 +325,8 @@ def write_file(path, arch, tensors, test_vectors=None):
     """Writes a model file: arch is the stored architecture, tensors
     [(name, array)], test_vectors None or {"inputs", "logits"}. Written to a
     temporary name and renamed into place, so a failed write leaves nothing."""
-    metadata = {"format": "deeplift-model", "version": "1", "architecture": json.dumps(arch)}
+    metadata = {"format": "deeplift-model", "version": "2" if is_graph(arch) else "1",
+                "architecture": json.dumps(arch)}
     if test_vectors is not None:
         metadata["test_vectors"] = json.dumps(test_vectors)
     blob = serialize(tensors, metadata)

@@ -1,22 +1,19 @@
 #include "deeplift/io/npz_writer.hpp"
 
-#include <libdeflate.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
+#include <zip.h>
 
 #include <cerrno>
 #include <climits>
-#include <cstdint>
 #include <stdexcept>
 #include <string>
 
 #include "deeplift/errors.hpp"
-#include "block_writer.hpp"
 #include "temp_file.hpp"
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
-              "the .npy header declares '<f4' and zip fields are little-endian: both are written in host order");
+              "the .npy header declares '<f4': floats are written in host order");
 
 namespace deeplift {
 namespace {
@@ -49,163 +46,54 @@ std::string npy_header(long count, int rows, int cols, std::size_t size) {
   return header + dict;
 }
 
-// The zip container (PKWARE APPNOTE 6.3, sections 4.3 and 4.5.3): one
-// stored member "arr_0.npy" at offset 0, always in ZIP64 form (as
-// numpy.savez writes its members), so one layout serves every size and the
-// local header has a fixed length whatever the final sizes.
-const std::string kMemberName = "arr_0.npy";
-constexpr std::uint32_t kSizeInExtra = 0xffffffffu;  // "see the ZIP64 extra field"
-constexpr std::uint16_t kZip64Version = 45;         // version 4.5: ZIP64
-// The member's time: 1980-01-01 00:00, the earliest MS-DOS date (as
-// reproducible-build tools use), so the archive is a function of its data
-// alone: two runs on the same input give the same bytes.
-constexpr std::uint16_t kDosTime = 0, kDosDate = (0 << 9) | (1 << 5) | 1;  // (year-1980)<<9 | month<<5 | day
-// A regular file, rw-r--r--, made on Unix (the upper byte of "version made by").
-constexpr std::uint32_t kExternalAttributes = 0100644u << 16;
-constexpr std::uint16_t kMadeByUnix = (3 << 8) | kZip64Version;
-
-class Bytes {
- public:
-  Bytes& u16(std::uint16_t v) { return raw(&v, 2); }
-  Bytes& u32(std::uint32_t v) { return raw(&v, 4); }
-  Bytes& u64(std::uint64_t v) { return raw(&v, 8); }
-  Bytes& text(const std::string& s) { return raw(s.data(), s.size()); }
-  const std::string& str() const { return bytes_; }
-
- private:
-  Bytes& raw(const void* data, std::size_t n) {
-    bytes_.append(static_cast<const char*>(data), n);
-    return *this;
-  }
-  std::string bytes_;
-};
-
-// ZIP64 extended information (APPNOTE 4.5.3): both sizes, and the local
-// header's offset where the central directory refers to it.
-std::string zip64_sizes(std::uint64_t size) {
-  return Bytes().u16(0x0001).u16(16).u64(size).u64(size).str();
-}
-
-std::string local_header(std::uint32_t crc, std::uint64_t size) {
-  const std::string extra = zip64_sizes(size);
-  return Bytes()
-      .u32(0x04034b50)
-      .u16(kZip64Version)
-      .u16(0)  // flags
-      .u16(0)  // stored
-      .u16(kDosTime)
-      .u16(kDosDate)
-      .u32(crc)
-      .u32(kSizeInExtra)
-      .u32(kSizeInExtra)
-      .u16(static_cast<std::uint16_t>(kMemberName.size()))
-      .u16(static_cast<std::uint16_t>(extra.size()))
-      .text(kMemberName)
-      .text(extra)
-      .str();
-}
-
-// The central directory, the ZIP64 end of central directory record and its
-// locator, and the end of central directory record, for a member of `size`
-// bytes whose local header is at offset 0 and ends at `central_offset`.
-std::string archive_end(std::uint32_t crc, std::uint64_t size, std::uint64_t central_offset) {
-  const std::string extra = Bytes().u16(0x0001).u16(24).u64(size).u64(size).u64(0).str();
-  const std::string central = Bytes()
-                                  .u32(0x02014b50)
-                                  .u16(kMadeByUnix)
-                                  .u16(kZip64Version)
-                                  .u16(0)
-                                  .u16(0)
-                                  .u16(kDosTime)
-                                  .u16(kDosDate)
-                                  .u32(crc)
-                                  .u32(kSizeInExtra)
-                                  .u32(kSizeInExtra)
-                                  .u16(static_cast<std::uint16_t>(kMemberName.size()))
-                                  .u16(static_cast<std::uint16_t>(extra.size()))
-                                  .u16(0)  // comment
-                                  .u16(0)  // disk
-                                  .u16(0)  // internal attributes
-                                  .u32(kExternalAttributes)
-                                  .u32(kSizeInExtra)  // local header offset: in the extra field
-                                  .text(kMemberName)
-                                  .text(extra)
-                                  .str();
-  const std::uint64_t zip64_end_offset = central_offset + central.size();
-  return Bytes()
-      .text(central)
-      // ZIP64 end of central directory record (APPNOTE 4.3.14).
-      .u32(0x06064b50)
-      .u64(44)  // size of the rest of this record
-      .u16(kMadeByUnix)
-      .u16(kZip64Version)
-      .u32(0)  // this disk
-      .u32(0)  // disk of the central directory
-      .u64(1)  // entries on this disk
-      .u64(1)  // entries
-      .u64(central.size())
-      .u64(central_offset)
-      // Its locator (4.3.15).
-      .u32(0x07064b50)
-      .u32(0)
-      .u64(zip64_end_offset)
-      .u32(1)  // disks
-      // End of central directory record (4.3.16), its fields in the ZIP64 record.
-      .u32(0x06054b50)
-      .u16(0)
-      .u16(0)
-      .u16(1)
-      .u16(1)
-      .u32(static_cast<std::uint32_t>(central.size()))
-      .u32(kSizeInExtra)
-      .u16(0)  // comment
-      .str();
-}
-
 }  // namespace
 
 struct NpzArrayWriter::Impl {
-  // The archive being written. When the file system allows, it is unnamed
-  // until finish() (open_unnamed_beside), so a killed run leaves no bulk
-  // data behind; otherwise it is the hidden temporary `temp`.
-  int fd = -1;
-  std::unique_ptr<detail::BlockWriter> file;
-  std::string temp;  // non-empty while the archive has a temporary name
-  std::size_t npy_header_size = 0;
-  std::uint32_t data_crc = 0;  // CRC-32 of the items appended so far
-  std::uint64_t data_bytes = 0;
+  // The .npy stream is an already-unlinked file beside the destination:
+  // nothing is left behind however the process ends, and the destination's
+  // file system (chosen by the user for large output) holds the bulk data.
+  std::FILE* npy = nullptr;
+  std::unique_ptr<char[]> buffer;
+  std::size_t header_size = 0;
+  std::string zip_temp;  // non-empty while the archive exists under a temporary name
   bool finished = false;
   bool committed = false;
 
   ~Impl() {
-    file.reset();  // waits for the writes in flight
-    if (fd >= 0) close(fd);
-    if (!temp.empty()) unlink(temp.c_str());
+    if (npy != nullptr) std::fclose(npy);
+    if (!zip_temp.empty()) unlink(zip_temp.c_str());
   }
 };
 
 NpzArrayWriter::NpzArrayWriter(std::string path, int rows, int cols)
     : impl_(std::make_unique<Impl>()), path_(std::move(path)), rows_(rows), cols_(cols) {
   if (rows <= 0 || cols <= 0) throw std::invalid_argument("NpzArrayWriter: rows and cols must be positive");
-  Impl& out = *impl_;
-  out.fd = detail::open_unnamed_beside(path_);
-  if (out.fd < 0) out.fd = detail::make_temp_beside(path_, ".tmp", out.temp);
-  out.file = std::make_unique<detail::BlockWriter>(out.fd, path_);
-  // Placeholders of the final sizes, written again at finish().
-  out.npy_header_size = header_size(rows, cols);
-  const std::string start = local_header(0, 0) + npy_header(0, rows, cols, out.npy_header_size);
-  out.file->append(start.data(), start.size());
+  std::string npy_temp;
+  const int fd = detail::make_temp_beside(path_, ".npy.tmp", npy_temp);
+  unlink(npy_temp.c_str());
+  impl_->npy = fdopen(fd, "w+b");
+  if (impl_->npy == nullptr) {
+    const int err = errno;
+    close(fd);
+    throw IoError(detail::write_error(path_, err));
+  }
+  impl_->buffer = std::make_unique<char[]>(detail::kStreamBufferSize);
+  std::setvbuf(impl_->npy, impl_->buffer.get(), _IOFBF, detail::kStreamBufferSize);
+
+  impl_->header_size = header_size(rows, cols);
+  const std::string header = npy_header(0, rows, cols, impl_->header_size);
+  if (std::fwrite(header.data(), 1, header.size(), impl_->npy) != header.size()) {
+    throw IoError(detail::write_error(path_, errno));
+  }
 }
 
 NpzArrayWriter::~NpzArrayWriter() = default;
 
 void NpzArrayWriter::append(const float* item) {
-  Impl& out = *impl_;
-  if (out.finished) throw std::logic_error("NpzArrayWriter::append after commit for " + path_);
-  const std::size_t bytes = static_cast<std::size_t>(rows_) * static_cast<std::size_t>(cols_) * sizeof(float);
-  out.file->append(item, bytes);
-  out.data_crc = static_cast<std::uint32_t>(libdeflate_crc32(out.data_crc, item, bytes));
-  out.data_bytes += bytes;
+  if (impl_->npy == nullptr) throw std::logic_error("NpzArrayWriter::append after commit for " + path_);
+  const std::size_t n = static_cast<std::size_t>(rows_) * static_cast<std::size_t>(cols_);
+  // Fail on the first short write (disk full) rather than after hours of scoring.
+  if (std::fwrite(item, sizeof(float), n, impl_->npy) != n) throw IoError(detail::write_error(path_, errno));
   ++count_;
 }
 
@@ -216,34 +104,68 @@ void NpzArrayWriter::commit() {
 
 void NpzArrayWriter::finish() {
   Impl& out = *impl_;
-  if (out.finished || !out.file) throw std::logic_error("NpzArrayWriter::finish called twice for " + path_);
-  // The member is the final .npy header and the items; its CRC-32 joins the
-  // header's to the items' (zlib's crc32_combine), so no byte is read back.
-  const std::string header = npy_header(count_, rows_, cols_, out.npy_header_size);
-  const std::uint64_t member_size = header.size() + out.data_bytes;
-  const std::uint32_t crc = static_cast<std::uint32_t>(crc32_combine(
-      crc32(0, reinterpret_cast<const Bytef*>(header.data()), static_cast<uInt>(header.size())), out.data_crc,
-      static_cast<z_off_t>(out.data_bytes)));
-  const std::string local = local_header(crc, member_size);
-  out.file->flush();
-  const std::string end = archive_end(crc, member_size, local.size() + member_size);
-  out.file->write_at(out.file->size(), end.data(), end.size());
-  const std::string start = local + header;
-  out.file->write_at(0, start.data(), start.size());
-  out.file.reset();
-  if (fchmod(out.fd, detail::new_file_mode()) != 0) throw IoError(detail::write_error(path_, errno));
-  if (out.temp.empty()) out.temp = detail::link_beside(out.fd, path_, ".tmp");
-  const int fd = out.fd;
-  out.fd = -1;
-  if (close(fd) != 0) throw IoError(detail::write_error(path_, errno));
+  if (out.finished || out.npy == nullptr) throw std::logic_error("NpzArrayWriter::finish called twice for " + path_);
+
+  const std::string header = npy_header(count_, rows_, cols_, out.header_size);
+  if (std::fflush(out.npy) != 0 || std::fseek(out.npy, 0, SEEK_SET) != 0 ||
+      std::fwrite(header.data(), 1, header.size(), out.npy) != header.size() || std::fflush(out.npy) != 0) {
+    throw IoError(detail::write_error(path_, errno));
+  }
+  if (std::ferror(out.npy)) throw IoError(detail::write_error(path_, EIO));
+  // libzip reads a FILE* source from its current position, not from `start`.
+  if (std::fseek(out.npy, 0, SEEK_SET) != 0) throw IoError(detail::write_error(path_, errno));
+
+  // libzip writes the archive to its own temporary and renames it onto
+  // zip_temp at zip_close; zip_temp is renamed onto the destination last, so
+  // the destination only ever holds a complete archive.
+  const int fd = detail::make_temp_beside(path_, ".tmp", out.zip_temp);
+  close(fd);
+  int zip_code = 0;
+  zip_t* archive = zip_open(out.zip_temp.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &zip_code);
+  if (archive == nullptr) {
+    zip_error_t error;
+    zip_error_init_with_code(&error, zip_code);
+    const std::string message = "can't write '" + path_ + "': " + zip_error_strerror(&error);
+    zip_error_fini(&error);
+    throw IoError(message);
+  }
+  auto fail = [&](const std::string& reason) {
+    const std::string message = "can't write '" + path_ + "': " + reason;
+    zip_discard(archive);
+    throw IoError(message);
+  };
+  zip_source_t* source = zip_source_filep(archive, out.npy, 0, 0);
+  if (source == nullptr) fail(zip_strerror(archive));
+  out.npy = nullptr;  // libzip closes it when the source is freed
+  const zip_int64_t index = zip_file_add(archive, "arr_0.npy", source, 0);
+  if (index < 0) {
+    zip_source_free(source);
+    fail(zip_strerror(archive));
+  }
+  // Stored, as numpy.savez does: scores barely compress, and deflating
+  // genome-scale arrays would cost more time than the scoring.
+  if (zip_set_file_compression(archive, static_cast<zip_uint64_t>(index), ZIP_CM_STORE, 0) != 0) {
+    fail(zip_strerror(archive));
+  }
+  // The member's timestamp would be the temporary file's mtime, making two
+  // runs on the same input differ in two bytes; a fixed 1980-01-01 00:00 (the
+  // earliest MS-DOS date, as reproducible-build tools use) keeps the archive
+  // a function of its data alone.
+  constexpr zip_uint16_t kDosTime = 0, kDosDate = (0 << 9) | (1 << 5) | 1;  // (year-1980)<<9 | month<<5 | day
+  if (zip_file_set_dostime(archive, static_cast<zip_uint64_t>(index), kDosTime, kDosDate, 0) != 0) {
+    fail(zip_strerror(archive));
+  }
+  if (zip_close(archive) != 0) fail(zip_strerror(archive));
+
+  if (chmod(out.zip_temp.c_str(), detail::new_file_mode()) != 0) throw IoError(detail::write_error(path_, errno));
   out.finished = true;
 }
 
 void NpzArrayWriter::publish() {
   Impl& out = *impl_;
   if (!out.finished || out.committed) throw std::logic_error("NpzArrayWriter::publish without finish for " + path_);
-  if (std::rename(out.temp.c_str(), path_.c_str()) != 0) throw IoError(detail::write_error(path_, errno));
-  out.temp.clear();
+  if (std::rename(out.zip_temp.c_str(), path_.c_str()) != 0) throw IoError(detail::write_error(path_, errno));
+  out.zip_temp.clear();
   out.committed = true;
 }
 

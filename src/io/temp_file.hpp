@@ -21,19 +21,6 @@ std::string write_error(const std::string& path, int err);
 // asked for.
 int make_temp_beside(const std::string& path, const char* tag, std::string& temp_path);
 
-// An unnamed file in the directory of `path` (open(2) O_TMPFILE): it holds
-// bulk data that vanishes with the process however it ends, and can still be
-// given a name at the end (link_beside). Returns -1 when the file system or
-// the kernel cannot make one (or /proc, which link_beside needs, is missing);
-// the caller then falls back to make_temp_beside, which reports the errors
-// (missing directory, a directory at `path`).
-int open_unnamed_beside(const std::string& path);
-
-// Gives the unnamed file `fd` (from open_unnamed_beside) the hidden name
-// "<dir of path>/.<name of path><tag>.XXXXXX" (random, not yet taken) and
-// returns it. Throws IoError naming `path`.
-std::string link_beside(int fd, const std::string& path, const char* tag);
-
 // The mode open(2) would give a new file (0666 minus the umask). mkstemp
 // creates 0600, which would make every output private to its owner.
 mode_t new_file_mode();

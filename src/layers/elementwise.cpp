@@ -148,10 +148,51 @@ void ElementwiseLayer::derivative(const Matrix& z, Matrix& slope, int count) con
   for (int n = 0; n < count; ++n) slopes_block(z.data() + n * block, slope.data() + n * block, block);
 }
 
+void ElementwiseLayer::dense_backward(const LayerTrace& trace, NonlinearRule rule, const Multipliers& out,
+                                      Multipliers& in) const {
+  const long block = output_shape().size();
+  const long size = trace.input.size();
+  const int sequences = static_cast<int>(size / block);
+  thread_local std::vector<float> ratio, secant;
+  ratio.resize(size);
+  const int* index = iota(block);
+  for (int n = 0; n < sequences; ++n) {
+    const float* z = trace.input.data() + n * block;
+    float* r = ratio.data() + n * block;
+    if (rule != NonlinearRule::Rescale) {
+      slopes_block(z, r, block);
+      continue;
+    }
+    // As the element-list path below: Δy/Δz, the gradient at the reference where |Δz| is tiny.
+    const float* z_ref = trace.input_ref.data() + (trace.shared_reference ? 0 : n * block);
+    secant.resize(block);
+    slopes_at(z_ref, index, r, block);
+    secants_at(z, z_ref, index, secant.data(), block);
+    for (long i = 0; i < block; ++i)
+      if (std::abs(z[i] - z_ref[i]) >= kRescaleEpsilon) r[i] = secant[i];
+  }
+  const Eigen::Map<const Eigen::ArrayXf> factor(ratio.data(), size);
+  in.positive.resize(out.positive.rows(), out.positive.cols());
+  for (int t = 0; t < trace.tasks; ++t) {
+    Eigen::Map<Eigen::ArrayXf> target(in.positive.data() + t * size, size);
+    const Eigen::Map<const Eigen::ArrayXf> m(out.positive.data() + t * size, size);
+    if (rule == NonlinearRule::GuidedGradient)
+      target = (m * factor).max(0.0f);  // negative gradients stop here, as below
+    else
+      target = m * factor;
+  }
+}
+
 void ElementwiseLayer::backward_impl(const LayerTrace& trace, NonlinearRule rule, const Multipliers& out,
                                      Multipliers& in) const {
   require_unsplit(out);
   const long size = trace.input.size();
+  if (!out.sparse && rule != NonlinearRule::RevealCancel) {
+    // Dense multipliers (e.g. a residual trunk under a profile target): the
+    // ratio of every element in whole-sequence blocks, without an element list.
+    dense_backward(trace, rule, out, in);
+    return;
+  }
   thread_local ActiveElements active;
   // With sparse output multipliers the rules run on the listed elements
   // and the input multipliers are sparse with the same list.

@@ -143,10 +143,16 @@ void DeepLiftScorer::score(const Matrix& input, const Matrix& references, int co
   backward(pairs, false, out);
 }
 
-Multipliers& DeepLiftScorer::fresh(int node) {
+Multipliers& DeepLiftScorer::fresh(int node, int pairs) {
   Multipliers& target = multipliers_[node];
   if (pool_storage_ && target.positive.size() == 0 && !spare_.empty()) {
-    target = std::move(spare_.back());
+    // Storage of exactly the size needed, if some is spare: no reallocation.
+    const long wanted = model_.node_shape(node).size() * pairs * static_cast<long>(tasks_.size());
+    size_t pick = spare_.size() - 1;
+    for (size_t i = 0; i < spare_.size(); ++i)
+      if (spare_[i].positive.size() == wanted) pick = i;
+    target = std::move(spare_[pick]);
+    if (pick + 1 != spare_.size()) spare_[pick] = std::move(spare_.back());
     spare_.pop_back();
   }
   return target;
@@ -165,7 +171,7 @@ void DeepLiftScorer::seed(int pairs) {
     const ModelTask& task = model_.task(tasks_[t]);
     const Shape shape = model_.node_shape(task.node);
     if (!present_[task.node]) {
-      Multipliers& target = fresh(task.node);
+      Multipliers& target = fresh(task.node, pairs);
       target.positive.setZero(shape.channels, static_cast<long>(shape.length) * pairs * tasks);
       target.split = target.sparse = false;
       target.active.clear();
@@ -307,7 +313,7 @@ void DeepLiftScorer::backward(int pairs, bool shared_reference, BatchScores& out
       // node that sums several contributions is made dense.
       trace.sparse_input_multipliers = first != 0 && uses_[first] == 1 && !seeded_[first];
       if (!present_[first]) {
-        layer.backward(trace, rules_[i], current, fresh(first));
+        layer.backward(trace, rules_[i], current, fresh(first, pairs));
         present_[first] = true;
       } else {
         layer.backward(trace, rules_[i], current, scratch_);
@@ -321,7 +327,7 @@ void DeepLiftScorer::backward(int pairs, bool shared_reference, BatchScores& out
       layer.backward(trace, rules_[i], current, scratch_inputs_);
       for (size_t j = 0; j < inputs.size(); ++j) {
         if (!present_[inputs[j]]) {
-          std::swap(fresh(inputs[j]), scratch_inputs_[j]);
+          std::swap(fresh(inputs[j], pairs), scratch_inputs_[j]);
           present_[inputs[j]] = true;
         } else {
           add_to(inputs[j], pairs, scratch_inputs_[j]);

@@ -106,9 +106,10 @@ void ScoreOutputs::commit() {
   // are renamed into place, which takes microseconds. A run killed in the
   // first phase leaves no output at all.
   // The track files are independent, so they are finished side by side:
-  // formatting a genome's bedGraph lines is CPU-bound. The npz archives
-  // only need their directory and headers written (npz_writer.hpp): one
-  // job finishes them all.
+  // formatting a genome's bedGraph lines is CPU-bound. The npz archives are
+  // finished one after another by one job: libzip is not safe to use from
+  // two threads at once even on different archives (seen here as a
+  // spurious "Read-only archive" error).
   std::vector<std::function<void()>> finishing;
   for (auto& track : tracks_) finishing.push_back([&track] { track->finish(); });
   finishing.push_back([this] {

@@ -180,7 +180,7 @@ def smoke_quick_run():
     if not ARGS.bin:
         raise AssertionError("needs --bin")
     model = os.path.join(runner.tmp, "random.safetensors")
-    subprocess.run(["/usr/bin/python3", os.path.join(SOURCE, "scripts", "write-model.py"),
+    subprocess.run([sys.executable, os.path.join(SOURCE, "scripts", "write-model.py"),
                     os.path.join(SOURCE, "data", "archs", "example-random.json"), model, "--seed", "4"],
                    check=True, capture_output=True)
     out = os.path.join(runner.tmp, "results", "benchmark")
@@ -221,7 +221,7 @@ def test_split_and_bad_options():
     if not ARGS.bin:
         raise AssertionError("needs --bin")
     model = os.path.join(runner.tmp, "split.safetensors")
-    subprocess.run(["/usr/bin/python3", os.path.join(SOURCE, "scripts", "write-model.py"),
+    subprocess.run([sys.executable, os.path.join(SOURCE, "scripts", "write-model.py"),
                     os.path.join(SOURCE, "data", "archs", "example-random.json"), model],
                    check=True, capture_output=True)
     out = os.path.join(runner.tmp, "split", "b")

@@ -56,7 +56,7 @@ if SCORE is None:
     print(f"FAIL score-seqs not built: {os.path.join(ARGS.bin or '(no --bin)', 'score-seqs')} does not exist")
     print("0 passed, 1 failed")
     sys.exit(1)
-CONVERT = ["/usr/bin/python3", os.path.join(ARGS.source, "scripts", "convert-model")]
+CONVERT = [sys.executable, os.path.join(ARGS.source, "scripts", "convert-model")]
 RUN = script_test.Runner("test_convert_model", ARGS.keep)
 TMP = RUN.tmp
 LENGTH = 200

@@ -258,8 +258,8 @@ TEST_P(ConvAfterUpdate, SparseInputGradientMatchesFiniteDifferences) {
 INSTANTIATE_TEST_SUITE_P(Geometries, ConvAfterUpdate,
                          ::testing::Values(ConvCase{3, 4, 40, 5, 1, 1, false},    // windows inside
                                            ConvCase{3, 4, 41, 4, 2, 2, true}),   // padding, stride, dilation
-                         [](const ::testing::TestParamInfo<ConvCase>& info) {
-                           return std::string(info.param.same ? "SamePaddingStride2Dilation2" : "ValidPadding");
+                         [](const ::testing::TestParamInfo<ConvCase>& case_info) {
+                           return std::string(case_info.param.same ? "SamePaddingStride2Dilation2" : "ValidPadding");
                          });
 
 // ---------------------------------------------------------------- dense

@@ -10,6 +10,9 @@
 #include "deeplift/errors.hpp"
 #include "deeplift/model/model.hpp"
 #include "deeplift/model/model_writer.hpp"
+#include "deeplift/training/backprop.hpp"
+#include "deeplift/training/loss.hpp"
+#include "deeplift/training/parameters.hpp"
 
 namespace deeplift {
 namespace {
@@ -294,6 +297,21 @@ TEST(GraphLoader, FuzzCorpusGraphFiles) {
   }
   EXPECT_EQ(load_model(corpus + "graph_same.safetensors").task_kind(0), TaskKind::Profile);
   expect_load_error(corpus + "graph_cycle.safetensors", {"layer 3 (c1)", "input 'a1' is a later layer"});
+}
+
+TEST(GraphLoader, TrainingRejectsGraphModels) {
+  Model model = build_untrained_model(testing_support::graph_architecture(GraphModelSpec{}), "arch.json");
+  EXPECT_FALSE(model.is_sequential());
+  ParameterTensors gradients = zeros_like_parameters(model);
+  const Loss loss(OutputKind::Sigmoid, 2);
+  std::mt19937 rng(1);
+  const Matrix x = testing_support::random_one_hot(GraphModelSpec{}.length, 1, rng);
+  try {
+    backpropagate(model, loss, x, Matrix::Zero(2, 1), 1, 1.0f, gradients);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("trains sequential models only"), std::string::npos) << e.what();
+  }
 }
 
 TEST(GraphLoader, SequentialVersion1ModelIsSequential) {

@@ -11,6 +11,7 @@
 
 #include "../support/architectures.hpp"
 #include "../support/graph_models.hpp"
+#include "../support/random_models.hpp"
 #include "deeplift/model/model.hpp"
 #include "deeplift/scoring/deeplift_scorer.hpp"
 #include "deeplift/scoring/dinucleotide_shuffle.hpp"
@@ -230,6 +231,51 @@ TEST(GraphScorer, GradInputMatchesFiniteDifferencesThroughFanOut) {
   }
 }
 
+// Behind a max pool multipliers travel in the sparse form along a single
+// path; a pooled node feeding two branches is made dense where they meet.
+TEST(GraphScorer, GradInputThroughAMaxPoolWithFanOut) {
+  nlohmann::json architecture = {
+      {"input", {{"alphabet", "ACGT"}, {"length", 24}}},
+      {"layers",
+       {testing_support::conv_spec("c0", 4, 3, 5, 1, "valid", "input"),
+        {{"type", "relu"}, {"name", "r0"}},
+        {{"type", "maxpool1d"}, {"name", "pool"}, {"kernel_size", 4}},
+        testing_support::conv_spec("ca", 3, 3, 3, 1, "same", "pool"),
+        {{"type", "relu"}, {"name", "ra"}},
+        testing_support::conv_spec("cb", 3, 3, 1, 1, "valid", "pool"),
+        {{"type", "relu"}, {"name", "rb"}},
+        {{"type", "add"}, {"name", "s"}, {"inputs", {"ra", "rb", "pool"}}},
+        {{"type", "flatten"}, {"name", "f"}},
+        {{"type", "dense"}, {"name", "out"}, {"in_features", 15}, {"out_features", 1}}}},
+      {"outputs", {{{"name", "y"}, {"layer", "out"}}}}};
+  const LoadedGraph graph = load_graph(architecture, 91, "maxpool_fanout");
+  const Matrix input = encode(random_sequences(2, 24, 92));
+  for (Method method : {Method::GradInput, Method::RevealCancel}) {
+    DeepLiftScorer scorer(graph.model, method, {0});
+    scorer.set_shared_reference(gc_reference(24));
+    BatchScores out;
+    scorer.score(input, 2, out);
+    if (method != Method::GradInput) {
+      EXPECT_TRUE(out.multipliers.allFinite());
+      continue;
+    }
+    const ReferenceGraph reference = graph.reference();
+    for (int n = 0; n < 2; ++n) {
+      Activation x = testing_support::sequence_of(input, 24, n);
+      for (int c = 0; c < 4; ++c)
+        for (int l = 0; l < 24; ++l) {
+          const double saved = x[c][l];
+          x[c][l] = saved + 1e-4;
+          const double plus = reference.targets(x)[0];
+          x[c][l] = saved - 1e-4;
+          const double minus = reference.targets(x)[0];
+          x[c][l] = saved;
+          EXPECT_NEAR(out.multipliers(c, n * 24 + l), (plus - minus) / 2e-4, 1e-3) << "n " << n << " c " << c << " l " << l;
+        }
+    }
+  }
+}
+
 // ---- Profile seeds ----
 
 struct DoubleProfile {
@@ -394,6 +440,26 @@ TEST(GraphScorer, KReferencesEqualRepeatingTheInput) {
     ASSERT_EQ(once.logits.cols(), count);
     for (int n = 0; n < count; ++n)
       EXPECT_TRUE(once.logits.col(n).isApprox(repeated_out.logits.col(n * k), 1e-5f));
+  }
+}
+
+// The same on a layer stack with a max pool (sparse multipliers), for every
+// DeepLIFT method.
+TEST(GraphScorer, KReferencesOnALayerStackWithAMaxPool) {
+  const Model model = testing_support::paper_model(55, 8, 16);
+  const int length = model.input_length(), count = 2, k = 2;
+  const auto sequences = random_sequences(count, length, 56);
+  const Matrix input = encode(sequences), refs = shuffled_references(sequences, k, 57);
+  Matrix repeated(4, static_cast<long>(length) * count * k);
+  for (int n = 0; n < count; ++n)
+    for (int j = 0; j < k; ++j)
+      repeated.middleCols(static_cast<long>(n * k + j) * length, length) = input.middleCols(static_cast<long>(n) * length, length);
+  for (Method method : {Method::RevealCancel, Method::Rescale, Method::GenomicsDefault, Method::GradInput}) {
+    DeepLiftScorer scorer(model, method, {0, 2});
+    BatchScores once, repeated_out;
+    scorer.score(input, refs, count, k, once);
+    scorer.score(repeated, refs, count * k, repeated_out);
+    EXPECT_TRUE(once.multipliers.isApprox(repeated_out.multipliers, 1e-5f)) << method_name(method);
   }
 }
 

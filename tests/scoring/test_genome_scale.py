@@ -74,7 +74,7 @@ def main():
         with open(arch) as f:
             tasks = json.load(f)["tasks"]
         model = os.path.join(work, "model.safetensors")
-        run("/usr/bin/python3", os.path.join(args.source, "scripts", "write-model.py"), arch, model, "--seed", 5)
+        run(sys.executable, os.path.join(args.source, "scripts", "write-model.py"), arch, model, "--seed", 5)
         run(os.path.join(args.source, "scripts", "make-example-genome"), work)
         genome = os.path.join(work, "genome.fa")
         peaks = os.path.join(work, "peaks.bed")

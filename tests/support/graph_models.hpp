@@ -176,6 +176,16 @@ struct ReferenceGraph {
           right = static_cast<int>(length) - keep - left;
         }
         for (const auto& row : a) y.emplace_back(row.begin() + left, row.end() - right);
+      } else if (type == "maxpool1d") {
+        const int k = spec["kernel_size"], stride = spec.value("stride", k);
+        const int out_length = (static_cast<int>(length) - k) / stride + 1;
+        y.assign(channels, std::vector<double>(out_length));
+        for (size_t c = 0; c < channels; ++c)
+          for (int l = 0; l < out_length; ++l) {
+            double top = a[c][l * stride];
+            for (int j = 1; j < k; ++j) top = std::max(top, a[c][l * stride + j]);
+            y[c][l] = top;
+          }
       } else if (type == "avgpool1d") {
         const int k = spec["kernel_size"], stride = spec.value("stride", k);
         const int out_length = (static_cast<int>(length) - k) / stride + 1;

@@ -3,6 +3,7 @@ reference implementation; shared by the end-to-end numeric tests."""
 import os
 import re
 import subprocess
+import sys
 import time
 
 import numpy as np
@@ -10,6 +11,7 @@ import numpy as np
 REGION = re.compile(r"^(.+):(\d+)-(\d+)$")
 MAX_REPORTED = 8
 TIMING = {"runs": 0, "seconds": 0.0}   # time spent inside score-seqs, for the summary line
+LAST_STDERR = [""]                    # the last run's stderr, for tests of its messages
 # A score's tolerance: 1e-4 relative + 1e-4 of the record's largest |score|
 # + 1e-5, plus ROUNDING_MARGIN times how far the same reference moves that
 # number when run in float32 (large only where the math is ill-conditioned,
@@ -39,6 +41,23 @@ def expected_scores(net, net32, records, reference, method, reference_for):
     return out
 
 
+def expected_scores_npz(net, net32, records, references, method, profile_convention="bpnet-lite"):
+    """expected_scores() for `--reference npz:`: references [N, K, 4, L], each
+    record scored against its K references and averaged
+    (reference_deeplift.score_references)."""
+    import reference_deeplift as R
+    out = []
+    for (name, ohe), refs in zip(records, references):
+        risk = R.Float32Risk()
+        result = R.score_references(net, ohe, refs, method, risk, profile_convention)
+        result["skip"] = "; ".join(risk.notes) or None
+        rounded = R.score_references(net32, ohe, refs, method, profile_convention=profile_convention)
+        result["spread_s"] = np.abs(rounded["s"] - result["s"])
+        result["spread_H"] = np.abs(rounded["H"] - result["H"])
+        out.append(result)
+    return out
+
+
 def score_tolerance(want, spread, scale):
     """Absolute tolerance per element (see ROUNDING_MARGIN); rtol 1e-4 is added by the caller."""
     return 1e-4 * scale + 1e-5 + ROUNDING_MARGIN * spread
@@ -48,7 +67,7 @@ def scorer(args):
     """The command that runs score-seqs: the built binary, or with
     --self-check the reference-based stand-in. None if the binary is missing."""
     if getattr(args, "self_check", False):
-        return ["/usr/bin/python3", os.path.join(os.path.dirname(os.path.abspath(__file__)), "mock_score_seqs.py")]
+        return [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "mock_score_seqs.py")]
     if not args.bin:
         return None
     path = os.path.join(args.bin, "score-seqs")
@@ -61,6 +80,7 @@ def run(command, options, what):
     proc = subprocess.run(command + options, capture_output=True, text=True)
     TIMING["runs"] += 1
     TIMING["seconds"] += time.time() - start
+    LAST_STDERR[0] = proc.stderr
     if proc.returncode != 0:
         return False, (f"{what}: score-seqs exited {proc.returncode}\n  command: {' '.join(command + options)}\n"
                        f"  stderr: {proc.stderr.strip()[-2000:]}")

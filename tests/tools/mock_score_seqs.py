@@ -6,7 +6,8 @@ comparison code run end to end without the C++ binary.
 It computes in float32 and prints 6 significant digits, the kind of rounding
 a float32 engine brings, so a self-check also shows that the tests'
 tolerances leave room for it. Only what the numeric tests use is supported:
-one window per record (record length = model input length).
+one window per record (record length = model input length); graph models,
+`--reference npz:FILE` and `--profile-target` as docs/scoring.md.
 """
 import argparse
 import json
@@ -48,6 +49,7 @@ def main():
     ap.add_argument("--formats", default="bedgraph,npz,tsv")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--batch-size", type=int, default=64)
+    ap.add_argument("--profile-target", default="bpnet-lite", choices=R.PROFILE_TARGETS)
     args = ap.parse_args()
 
     arch, tensors, meta = safetensors_model.load(args.model)
@@ -63,14 +65,29 @@ def main():
     task_index = [net.tasks.index(t) for t in tasks]
     formats = set(args.formats.split(","))
     records = R.read_fasta(args.fasta)
+    npz_refs = None
+    if args.reference.startswith("npz:"):
+        with np.load(args.reference[4:]) as npz:
+            npz_refs = np.asarray(npz["arr_0"], dtype=np.float64)
+        if npz_refs.ndim == 3:
+            npz_refs = np.repeat(npz_refs[None], len(records), axis=0)
+        if npz_refs.shape[0] != len(records) or npz_refs.shape[2:] != (4, net.length):
+            sys.exit(f"mock score-seqs: {args.reference}: shape {npz_refs.shape} for {len(records)} windows")
 
+    fallbacks = R.revealcancel_fallbacks(net) if args.method == "revealcancel" else []
+    if fallbacks:   # docs/scoring.md: said once per run
+        print(f"mock score-seqs: RevealCancel falls back to Rescale at {', '.join(fallbacks)} "
+              "(no split of their input)", file=sys.stderr)
     rows, ohes, contribs, hyps, scores = [], [], [], [], []
-    for name, seq in records:
+    for n, (name, seq) in enumerate(records):
         ohe = R.one_hot(seq, name)
         if ohe.shape[1] != net.length:
             sys.exit(f"mock score-seqs: {name}: length {ohe.shape[1]} != {net.length}")
-        ref = R.reference_for(args.reference, ohe)
-        out = R.score(net, ohe, ref, args.method)
+        if npz_refs is not None:
+            out = R.score_references(net, ohe, npz_refs[n], args.method, profile_convention=args.profile_target)
+        else:
+            ref = R.reference_for(args.reference, ohe)
+            out = R.score(net, ohe, ref, args.method, profile_convention=args.profile_target)
         rows.append((name, out["logits"], out["ref_logits"]))
         ohes.append(ohe)
         contribs.append(out["contrib"])

@@ -6,10 +6,11 @@ fixed seeds, FASTA files by random_fasta(); nothing binary is committed.
 import json
 import os
 import subprocess
+import sys
 
 import numpy as np
 
-PYTHON = "/usr/bin/python3"
+PYTHON = sys.executable  # the interpreter ctest runs the script tests with (tests/CMakeLists.txt)
 SOURCE = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 # docs/model-format.md's example (the DeepPAD network on the GATA1/TAL1
@@ -84,6 +85,45 @@ SOFTMAX = {
         {"type": "sigmoid"},
         {"type": "dense", "name": "out", "in_features": 16, "out_features": 4},
     ],
+}
+
+def _conv(name, cin, cout, k, **extra):
+    return dict({"type": "conv1d", "name": name, "in_channels": cin, "out_channels": cout, "kernel_size": k},
+                **extra)
+
+
+# A graph model (format version 2) with every graph feature at once: an
+# activation feeding four layers (fan-out),
+# concat, an odd centre crop, a ReLU behind crop1d (RevealCancel's split
+# looked up through it), an add of a ReLU output (no split of its own) and a
+# conv, a tanh behind that add, two scalar outputs from one dense layer and
+# a profile output (an add of two cropped branches, 2 strands); an avgpool on
+# the tanh (no maxpool: summation-to-delta stays exact with 'same' padding).
+FANOUT = {
+    "input": {"alphabet": "ACGT", "length": 40},
+    "layers": [
+        _conv("c0", 4, 6, 5, padding="same"),
+        {"type": "relu", "name": "r0"},
+        _conv("c1", 6, 6, 3, dilation=2, padding="same", inputs=["r0"]),
+        _conv("c2", 6, 2, 3, padding="same", inputs=["r0"]),
+        {"type": "concat", "name": "cat", "inputs": ["c1", "r0"]},
+        _conv("c3", 12, 6, 3, padding="same"),
+        {"type": "add", "name": "sum", "inputs": ["r0", "c3"]},
+        {"type": "tanh", "name": "t1"},
+        {"type": "crop1d", "name": "odd", "length": 33, "inputs": ["c2"]},
+        {"type": "relu", "name": "r2"},
+        {"type": "crop1d", "name": "prof", "left": 2, "right": 0},
+        _conv("pc", 6, 2, 7, inputs=["t1"]),
+        {"type": "crop1d", "name": "pcrop", "length": 31},
+        {"type": "add", "name": "profile", "inputs": ["pcrop", "prof"]},
+        {"type": "avgpool1d", "name": "pool", "kernel_size": 4, "inputs": ["t1"]},
+        {"type": "flatten", "name": "fl"},
+        {"type": "dense", "name": "fc", "in_features": 60, "out_features": 8},
+        {"type": "sigmoid", "name": "s1"},
+        {"type": "dense", "name": "heads", "in_features": 8, "out_features": 2},
+    ],
+    "outputs": [{"name": "profile", "layer": "profile"},
+                {"name": "heads", "layer": "heads", "tasks": ["up", "down"]}],
 }
 
 # kind -> (architecture, seed, scale)

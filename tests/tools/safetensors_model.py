@@ -2,7 +2,7 @@
 
 Independent of the C++ loader: it follows the safetensors format and
 docs/model-format.md directly, and checks what a test relies on (F32, offsets that
-cover the data section exactly, deeplift-model version 1).
+cover the data section exactly, deeplift-model version 1 or 2).
 """
 import json
 import struct
@@ -34,8 +34,8 @@ def load(path):
     """Return (arch dict, {name: float32 ndarray}, metadata dict)."""
     header, data = read_header(path)
     meta = header.pop("__metadata__", None)
-    if not isinstance(meta, dict) or meta.get("format") != "deeplift-model" or meta.get("version") != "1":
-        raise ModelFileError(f"{path}: not a deeplift-model version 1 file")
+    if not isinstance(meta, dict) or meta.get("format") != "deeplift-model" or meta.get("version") not in ("1", "2"):
+        raise ModelFileError(f"{path}: not a deeplift-model version 1 or 2 file")
     arch = json.loads(meta["architecture"])
     tensors = {}
     spans = []

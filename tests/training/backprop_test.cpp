@@ -125,8 +125,9 @@ void check_model_gradients(const nlohmann::json& arch, const ClassWeights& weigh
         EXPECT_NEAR(gradients[i][b](k), narrow, model_tolerance(narrow))
             << blocks[b].name << "[" << k << "]";
       }
-      if (check.every_tensor_has_a_gradient)
+      if (check.every_tensor_has_a_gradient) {
         EXPECT_GT(largest, 20 * kModelAbsoluteTolerance) << blocks[b].name << " has no gradient to check";
+      }
     }
   }
   EXPECT_GT(probes, check.min_probes);

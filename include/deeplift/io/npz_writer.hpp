@@ -1,10 +1,8 @@
 // Streams a float32 array of shape (N, rows, cols) into an .npz archive as
 // member "arr_0.npy" (what numpy.load, TF-MoDISco-lite and tangermeme read).
-// N grows with each append(); memory use is independent of N: each item is
-// written once, straight into the archive (a stored ZIP64 member, its CRC-32
-// kept as it goes), and commit() only writes the central directory and fixes
-// up the two headers that hold N and the sizes, then renames the archive
-// into place (docs/decisions.md, "npz archives are written in one pass").
+// N grows with each append(); memory use is independent of N: items go to a
+// temporary .npy file whose header is fixed up at commit(), which then
+// stores it into the zip through libzip and renames the archive into place.
 #pragma once
 #include <cstdio>
 #include <memory>

@@ -43,6 +43,9 @@ class ElementwiseLayer : public Layer {
   void forward_impl(const Matrix& input, Matrix& output, int count) const override { activate(input, output, count); }
   void backward_impl(const LayerTrace& trace, NonlinearRule rule, const Multipliers& output_multipliers,
                      Multipliers& input_multipliers) const override;
+  // Gradient, guided gradient and Rescale on dense multipliers.
+  void dense_backward(const LayerTrace& trace, NonlinearRule rule, const Multipliers& output_multipliers,
+                      Multipliers& input_multipliers) const;
 };
 
 // Below this |Δz| Rescale falls back to the gradient at the reference

@@ -71,7 +71,7 @@ class DeepLiftScorer {
   // Adds `incoming` to node's multipliers (which are present).
   void add_to(int node, int pairs, Multipliers& incoming);
   // Storage for a node that has no multipliers yet.
-  Multipliers& fresh(int node);
+  Multipliers& fresh(int node, int pairs);
   void release(int node);
 
   const Model& model_;

@@ -21,9 +21,11 @@ const std::vector<MethodInfo>& all_methods();
 Method parse_method(const std::string& name);
 const std::string& method_name(Method method);
 
-// The rule for an elementwise layer whose preceding layer is `previous`
-// (nullptr at the model input). RevealCancel applies only directly after
-// conv1d/dense; anything else is Rescale under every DeepLIFT method.
+// The rule for an elementwise layer of a layer stack whose preceding layer
+// is `previous` (nullptr at the model input): RevealCancel directly after
+// conv1d/dense, Rescale after anything else. DeepLiftScorer decides per
+// graph node instead, looking through pass-through layers
+// (docs/graph-models.md); for a stack the two agree except after flatten.
 NonlinearRule rule_for(Method method, const Layer* previous);
 
 // Whether the method compares against a reference (all but ism).
