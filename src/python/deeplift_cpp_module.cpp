@@ -41,6 +41,7 @@
 #include "deeplift/scoring/method.hpp"
 #include "deeplift/scoring/profile_target.hpp"
 #include "deeplift/scoring/reference.hpp"
+#include "deeplift/scoring/scoring_batch.hpp"
 #include "deeplift/util/interrupt.hpp"
 
 namespace py = pybind11;
@@ -591,13 +592,14 @@ py::array_t<float> attribute(const Model& model, const py::object& x, const std:
   };
 
   // Slices of whole rounds of score-seqs' batches (attribute.hpp: batches of
-  // max(1, batch_size / K) windows), so the batches, and with them the
+  // scoring_batch().windows windows: at most max(1, batch_size / K), fewer
+  // under the workspace's byte budget), so the batches, and with them the
   // numbers, stay score-seqs'. A slice's references and results take up to
   // about kSliceBytes, whatever N and K; the threads wait for each other
   // only at the end of a slice.
   constexpr long kSliceBytes = 256L << 20;
   const int per_window = plan->per_window;
-  const long round = std::max(1, batch_size / per_window) * static_cast<long>(thread_count);
+  const long round = static_cast<long>(scoring_batch(model, settings, batch_size).windows) * thread_count;
   const long window_bytes = static_cast<long>(sizeof(float)) *
                             (4L * length * (1 + (plan->fill ? per_window : 0)) +
                              static_cast<long>(length) * task_count * (hypothetical ? 4 : 1) + 2L * model.task_count());

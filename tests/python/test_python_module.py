@@ -180,7 +180,14 @@ def defaults_on_all_example_sequences_equal_score_seqs():
     got_hyp = MODEL.attribute(X_ALL, hypothetical=True, threads=1)
     for t, task in enumerate(TASKS):
         require_identical(f"defaults {task} hyp", got_hyp[:, t], hyp[task])
-    require_identical("predict", MODEL.predict(X_ALL), logits)
+    # score-seqs' logits come from its scoring batches, which the workspace
+    # budget caps below --batch-size (docs/decisions.md, "The batch is capped
+    # by workspace bytes"); predict at batch 128 runs other GEMM shapes, so
+    # the two agree to float32 rounding here and bit for bit at one batch size
+    # (predict_equals_score_seqs_logits).
+    predicted = MODEL.predict(X_ALL)
+    require(np.allclose(predicted, logits, rtol=1e-6, atol=1e-5),
+            f"predict: largest difference {np.abs(predicted - logits).max():.3g}")
 
 
 @RUN.check
