@@ -61,6 +61,11 @@ Matrix random_one_hot(int length, int count, unsigned seed) {
   return x;
 }
 
+// mallinfo2() reports glibc's main arena (plus mmapped blocks) only: the
+// worker threads below must allocate from it, not from an arena of their
+// own (a run once measured 0 that way). With M_ARENA_MAX 1, set before any
+// other thread of this process allocated (ctest runs each test in a process
+// of its own), every thread shares the main arena.
 long heap_in_use() {
   const struct mallinfo2 info = mallinfo2();
   return static_cast<long>(info.uordblks + info.hblkhd);
@@ -72,6 +77,7 @@ double retained_bytes_per_pair(const Model& model, const ScoringSettings& settin
   const int length = model.input_length(), per_window = settings.references_per_window;
   Matrix shared = Matrix::Constant(4, length, 0.25f);
   double result = 0;
+  mallopt(M_ARENA_MAX, 1);
   // A fresh thread: the layers' thread_local buffers start empty.
   std::thread worker([&] {
     WindowScorer scorer(model, settings, per_window == 1 ? &shared : nullptr);
@@ -92,6 +98,11 @@ double retained_bytes_per_pair(const Model& model, const ScoringSettings& settin
 }
 
 TEST(ScoringBatch, EstimateCoversWhatAScorerKeepsPerPair) {
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer replaces malloc: glibc's mallinfo2() then sees none of
+  // the scorer's allocations. The normal build runs this test.
+  GTEST_SKIP() << "heap accounting through mallinfo2() needs glibc's allocator";
+#endif
   const Model model = dense_conv_model();
   for (Method method : {Method::RevealCancel, Method::Rescale, Method::GenomicsDefault, Method::GradInput,
                         Method::GuidedBackprop, Method::IntegratedGradients}) {
