@@ -158,3 +158,41 @@ TEST(ScoringBatch, IsmMutantsPerPassAreCappedToo) {
 
 }  // namespace
 }  // namespace deeplift
+
+namespace deeplift {
+namespace {
+
+// A window's references scored in groups (when all K at once would not fit
+// the group budget) give the same means as all K at once, up to float32
+// rounding of the sums' order; the all-at-once path is the one checked
+// against the float64 reference (tests/scoring/test_npz_references.py,
+// test_graph_models.py).
+TEST(WindowScorer, ReferencesInGroupsEqualAllAtOnce) {
+  const Model model = dense_conv_model();
+  for (Method method : {Method::Rescale, Method::RevealCancel, Method::GradInput, Method::IntegratedGradients}) {
+    ScoringSettings settings = settings_for(method, 5);
+    settings.hypothetical = true;
+    const int count = 3, length = model.input_length();
+    const Matrix input = random_one_hot(length, count, 7);
+    const Matrix references = random_one_hot(length, count * 5, 8);
+    const long per_pair = scoring_bytes_per_pair(model, settings);
+    WindowScorer all(model, settings, nullptr);
+    WindowScorer grouped(model, settings, nullptr, 2 * per_pair);  // groups of 2, 2, 1
+    WindowResults expected, got;
+    all.resize_results(expected, count);
+    grouped.resize_results(got, count);
+    all.score(input, &references, count, expected, 0);
+    grouped.score(input, &references, count, got, 0);
+    SCOPED_TRACE(method_name(method));
+    EXPECT_TRUE(got.logits.isApprox(expected.logits, 1e-5f));  // one window per forward pass instead of three
+    EXPECT_TRUE(got.ref_logits.isApprox(expected.ref_logits, 1e-5f));
+    const float scale = expected.scores.cwiseAbs().maxCoeff();
+    EXPECT_GT(scale, 0.0f);
+    EXPECT_LE((got.scores - expected.scores).cwiseAbs().maxCoeff(), 1e-5f * scale);
+    EXPECT_LE((got.hypothetical - expected.hypothetical).cwiseAbs().maxCoeff(),
+              1e-5f * expected.hypothetical.cwiseAbs().maxCoeff());
+  }
+}
+
+}  // namespace
+}  // namespace deeplift

@@ -32,11 +32,19 @@ struct WindowResults {
   Matrix hypothetical;  // [4, L*count*tasks]: block w*tasks + t of L columns; only when asked
 };
 
+// A window's K references are scored in groups when all K at once would take
+// more than this many bytes of workspace (scoring_batch.hpp's estimate): a
+// BPNet window with 20 shuffles needs ~35 MB per reference. The window's own
+// forward pass then runs once per group instead of once.
+constexpr long kReferenceGroupBytes = 512L << 20;
+
 class WindowScorer {
  public:
   // `shared_reference` ([4, L]) is used for every window when given; then
   // settings.references_per_window must be 1.
-  WindowScorer(const Model& model, const ScoringSettings& settings, const Matrix* shared_reference);
+  // `group_bytes` is kReferenceGroupBytes but in tests.
+  WindowScorer(const Model& model, const ScoringSettings& settings, const Matrix* shared_reference,
+               long group_bytes = kReferenceGroupBytes);
 
   // Scores `count` windows ([4, L*count]) into columns [first, first+count)
   // of `out` (which the caller sized with resize_results). `references` is
@@ -51,9 +59,16 @@ class WindowScorer {
   const std::vector<std::string>& rescale_fallbacks() const { return scorer_->rescale_fallbacks(); }
 
  private:
+  // One window at a time, its references in groups of at most
+  // group_references_ (when a window's K references at once would not fit
+  // kReferenceGroupBytes).
+  void score_in_groups(const Matrix& input, const Matrix& references, int count, WindowResults& out, long first);
+
   const Model& model_;
   ScoringSettings settings_;
   int length_, tasks_, per_window_;
+  int group_references_;  // references scored together (all K unless memory says fewer)
+  Matrix window_input_, group_reference_matrix_;
   std::unique_ptr<BatchScorer> scorer_;
   PairScores pairs_;
 };
