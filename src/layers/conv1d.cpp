@@ -30,6 +30,7 @@ Conv1d::Conv1d(std::string name, Shape input, Shape output, Geometry geometry, M
 void Conv1d::derive_cached_weights() {
   weight_positive_ = positive_part(weight_);
   weight_negative_ = negative_part(weight_);
+  weight_abs_ = weight_.cwiseAbs();
   weight_t_ = weight_.transpose();
   weight_positive_t_ = weight_positive_.transpose();
   weight_negative_t_ = weight_negative_.transpose();
@@ -284,7 +285,9 @@ void Conv1d::split_delta(const Matrix& input_delta, const Multipliers* needed, i
     minus_out = minus;
   };
   // Δz± of every output: im2col, then conv(W⁺, Δx⁺) + conv(W⁻, Δx⁻) and its
-  // mirror as GEMMs (docs/scoring.md).
+  // mirror as GEMMs (docs/scoring.md). (Δz⁻ = Δz − Δz⁺ would save two of
+  // them, but a part that is exactly 0, which the rule gives multiplier 0,
+  // would come out as rounding noise with a multiplier of the slope.)
   auto split_all = [&](Matrix& plus, Matrix& minus) {
     thread_local Matrix columns, positive, negative;
     plus.resize(cout, static_cast<long>(lout) * count);
@@ -302,6 +305,7 @@ void Conv1d::split_delta(const Matrix& input_delta, const Multipliers* needed, i
       minus_part.noalias() += weight_negative_ * positive;
     }
   };
+
   const long block = static_cast<long>(cout) * lout * count;  // one task's outputs
   if (needed && needed->sparse) {
     // Only the listed outputs can carry a multiplier: compact results in
@@ -433,20 +437,25 @@ void Conv1d::backward_impl(const LayerTrace& trace, NonlinearRule, const Multipl
     }
     return;
   }
-  thread_local Matrix when_negative;
+  // The linear rule's A = W⁺ᵀM⁺ + W⁻ᵀM⁻ (for Δx > 0) and B = W⁺ᵀM⁻ + W⁻ᵀM⁺
+  // (for Δx < 0) from two transposed products instead of four, as in Dense:
+  // S = Wᵀ(M⁺ + M⁻) = A + B and D = |W|ᵀ(M⁺ − M⁻) = A − B, col2im being linear.
+  thread_local Matrix when_negative, sum, difference;
   when_negative.setZero(in.positive.rows(), in.positive.cols());
   for (int first = 0; first < sequences; first += chunk) {
     const int n = std::min(chunk, sequences - first);
     const auto plus = out.positive.middleCols(first * lout, n * lout);
     const auto minus = out.negative.middleCols(first * lout, n * lout);
     if (!any_nonzero(plus.data(), plus.size()) && !any_nonzero(minus.data(), minus.size())) continue;
-    columns.noalias() = weight_positive_.transpose() * plus;
-    columns.noalias() += weight_negative_.transpose() * minus;
-    col2im_add(columns, first, n, in.positive);
-    columns.noalias() = weight_positive_.transpose() * minus;
-    columns.noalias() += weight_negative_.transpose() * plus;
-    col2im_add(columns, first, n, when_negative);
+    sum = plus + minus;
+    difference = plus - minus;
+    columns.noalias() = weight_.transpose() * sum;
+    col2im_add(columns, first, n, when_negative);  // S
+    columns.noalias() = weight_abs_.transpose() * difference;
+    col2im_add(columns, first, n, in.positive);  // D
   }
+  in.positive = 0.5f * (when_negative + in.positive);  // A = (S + D)/2
+  when_negative -= in.positive;                        // B = S − A
   const Matrix delta = trace.input - trace.input_ref;
   select_by_delta_sign(delta, in.positive, when_negative, trace.tasks);
 }

@@ -105,7 +105,7 @@ class Conv1d : public Layer {
   Matrix weight_;  // [Cout, K*Cin]
   Vector bias_;
   // Derived from weight_ (derive_cached_weights):
-  Matrix weight_positive_, weight_negative_;
+  Matrix weight_positive_, weight_negative_, weight_abs_;
   // Transposes ([K*Cin, Cout]): one output channel's filter is a contiguous column.
   Matrix weight_t_, weight_positive_t_, weight_negative_t_;
 };
