@@ -337,3 +337,84 @@ def from_state_dict(state, arch):
     if extra:
         raise ConversionError(f"state_dict tensors not used by --arch: {', '.join(extra)}")
     return nn.Sequential(modules)
+
+
+def _tensors(output, what="the module's output"):
+    """A forward pass's outputs as a flat list of tensors (tuples and lists
+    flattened in order, as torch.onnx.export does)."""
+    if isinstance(output, torch.Tensor):
+        return [output]
+    if isinstance(output, (tuple, list)):
+        return [t for item in output for t in _tensors(item, what)]
+    raise ConversionError(f"{what} holds a {type(output).__name__}; only tensors, tuples and lists of "
+                          "tensors are supported")
+
+
+def output_names(shapes):
+    """Names for the outputs of a forward pass, from their shapes: [N, S, P]
+    'profile', [N, 1] 'counts', others 'output<i>' (a repeated name gets its
+    index appended). They are the default task names of a graph model."""
+    names = ["profile" if len(s) == 3 else "counts" if list(s[1:]) == [1] else f"output{i}"
+             for i, s in enumerate(shapes)]
+    return [f"{n}{i}" if names.count(n) > 1 else n for i, n in enumerate(names)]
+
+
+def exported_source(module, length, directory):
+    """A module that is not an nn.Sequential: torch.onnx.export (opset 13,
+    batch size 1, shapes folded) to directory/model.onnx, then the ONNX
+    path; its source values come from the module itself (ExportedSource)."""
+    from .onnx_source import OnnxSource
+
+    class ExportedSource(OnnxSource):
+        MISMATCH = ("The module's ONNX export disagrees with its own forward pass (a forward() that "
+                    "depends on more than its input?)")
+
+        def __init__(self):
+            torch.set_grad_enabled(False)
+            warnings.filterwarnings("ignore")   # torch's export notes and TracerWarnings
+            self.net = copy.deepcopy(module).double().eval()
+            export = copy.deepcopy(module).float().eval()
+            x = torch.zeros((1, 4, length), dtype=torch.float32)
+            try:
+                shapes = [tuple(t.shape) for t in _tensors(export(x))]
+            except ConversionError:
+                raise
+            except Exception as exc:
+                raise ConversionError(f"running the model on a [1, 4, {length}] one-hot input failed: "
+                                      f"{exc} (is --length right?)") from None
+            path = f"{directory}/model.onnx"
+            try:
+                torch.onnx.export(export, x, path, opset_version=13, input_names=["dna"],
+                                  output_names=output_names(shapes), do_constant_folding=True)
+            except Exception as exc:
+                raise ConversionError(f"torch.onnx.export failed: {exc}") from None
+            super().__init__(path, length)
+
+        def _torch(self, inputs):
+            try:
+                return [t.numpy() for t in _tensors(self.net(torch.as_tensor(inputs, dtype=torch.float64)))]
+            except Exception as exc:
+                raise ConversionError(f"running the model on [N, 4, L] one-hot input failed: {exc}") from None
+
+        def output_values(self, inputs):
+            """The module's own outputs (float64), in docs/model-format.md order."""
+            outs = self._torch(inputs)
+            if len(outs) != len(self.graph_outputs):
+                raise ConversionError(f"the module returns {len(outs)} tensors, its export "
+                                      f"{len(self.graph_outputs)}")
+            return [np.stack([data.canonical(v).reshape(-1) for v in out])
+                    for (_, _, data), out in zip(self.graph_outputs, outs)]
+
+        def logits(self, inputs, tap):
+            """A sequential model's logits from the export (they may lie before
+            the module's output function), after checking that the export's
+            output is the module's own."""
+            runs = self._evaluate(inputs)
+            (final,) = self._torch(inputs)
+            name = self.graph.output[0].name
+            exported = np.stack([values[name].reshape(final.shape[1:]) for values in runs])
+            if not np.allclose(exported, final, rtol=1e-4, atol=1e-4):
+                raise ConversionError(self.MISMATCH)
+            return np.stack([values[tap].reshape(-1) for values in runs])
+
+    return ExportedSource()
