@@ -151,7 +151,7 @@ class OnnxSource:
         self.out = []
         for node in self.graph.node:
             self._node(node)
-        self.graph_outputs = []
+        self.graph_outputs, self.output_data = [], []
         for value in self.graph.output:
             if value.name not in self.data:
                 raise ConversionError(f"graph output '{value.name}' is not computed from the input sequence")
@@ -160,7 +160,8 @@ class OnnxSource:
                 raise ConversionError(f"graph output '{value.name}' is the input itself")
             if x.pad is not None:
                 raise ConversionError(f"graph output '{value.name}' is padded but not convolved")
-            self.graph_outputs.append((value.name, x.src, x))
+            self.graph_outputs.append((value.name, x.src, x.canonical_shape))
+            self.output_data.append(x)
         return self.out
 
     def _node(self, node):
@@ -685,7 +686,7 @@ class OnnxSource:
         docs/model-format.md order ([C, L] channel-major, or flat features)."""
         runs = self._evaluate(inputs)
         return [np.stack([data.canonical(values[name][0]).reshape(-1) for values in runs])
-                for name, _, data in self.graph_outputs]
+                for (name, _, _), data in zip(self.graph_outputs, self.output_data)]
 
     def _evaluate(self, inputs):
         feeds = self.input.from_canonical(np.asarray(inputs, dtype=np.float64))

@@ -403,7 +403,7 @@ def exported_source(module, length, directory):
                 raise ConversionError(f"the module returns {len(outs)} tensors, its export "
                                       f"{len(self.graph_outputs)}")
             return [np.stack([data.canonical(v).reshape(-1) for v in out])
-                    for (_, _, data), out in zip(self.graph_outputs, outs)]
+                    for data, out in zip(self.output_data, outs)]
 
         def logits(self, inputs, tap):
             """A sequential model's logits from the export (they may lie before
