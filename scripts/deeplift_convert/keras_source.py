@@ -273,8 +273,8 @@ class KerasSource:
                 length, (left, right) = write_model.conv_output_length(a.shape[0], k, s, d,
                                                                        cfg.get("padding", "valid"))
                 padded = np.pad(a, ((left, right), (0, 0)))
-                pre = np.stack([sum(padded[j * s + t * d] @ kernel[t] for t in range(k)) for j in range(length)])
-                pre = pre + bias
+                # output j = bias + Σ_t padded[j·s + t·d] @ kernel[t], all j at once per tap t
+                pre = bias + sum(padded[t * d:t * d + (length - 1) * s + 1:s] @ kernel[t] for t in range(k))
                 values[(name, "pre")] = pre
                 out = _activate(pre, cfg.get("activation"))
             elif cls == "Dense":

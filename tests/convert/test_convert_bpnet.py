@@ -9,7 +9,9 @@ Sources, all small (16 filters, 3 dilated residual layers, 300 bp in):
   torch.onnx.export with a dynamic batch axis (so Shape → Gather → Sub →
   Slice-bound arithmetic is in the graph) and converted from ONNX;
 - the same bpnet-lite module torch.save'd whole and converted from .pt
-  (through the converter's own ONNX export);
+  (through the converter's own ONNX export); its file with the profile
+  window shifted by one position is refused at load by the embedded test
+  vectors;
 - ChromBPNet-layout Keras .h5 files written with h5py
   (tests/convert/chrombpnet_h5.py): with model_config and the wo_bias_
   names of chrombpnet_nobias.h5 (1 strand, profile Flatten, a 9-position
@@ -32,6 +34,7 @@ layer or node, no output file.
 Run:  /usr/bin/python3 tests/convert/test_convert_bpnet.py --bin BUILD [--source SRC]
 """
 import copy
+import json
 import os
 import subprocess
 import sys
@@ -196,6 +199,22 @@ def bpnet_lite_pt_through_onnx_matches_torch():
     check_graph_file("bpnet-lite.pt", out, 2, 120)
     check_against_torch("bpnet-lite.pt", out, net)
     convert(path, os.path.join(TMP, "nolength.safetensors"), expect=1)
+    # The embedded test vectors (profile f, counts) catch a wrong graph at load:
+    # the profile window shifted by one position.
+    header = MODEL_FILE.read_header(out)
+    arch, tensors, meta = safetensors_model.load(out)
+    crop = next(layer for layer in arch["layers"] if layer["name"] == arch["outputs"][0]["layer"])
+    require(crop["type"] == "crop1d", f"the profile output is a {crop['type']}, expected crop1d")
+    crop["left"], crop["right"] = crop["left"] + 1, crop["right"] - 1
+    bad = os.path.join(TMP, "shifted.safetensors")
+    names = [n for n in header if n != "__metadata__"]
+    MODEL_FILE.write_file(bad, arch, [(n, tensors[n]) for n in names], json.loads(meta["test_vectors"]))
+    prefix = os.path.join(TMP, "shifted", "out")
+    os.makedirs(os.path.dirname(prefix), exist_ok=True)
+    proc = subprocess.run(SCORE + ["--model", bad, "--fasta", FASTA, "--out", prefix, "--formats", "tsv", "--quiet"],
+                          capture_output=True, text=True)
+    require(proc.returncode == 2 and "test vector" in proc.stderr and "'profile'" in proc.stderr,
+            f"a shifted profile loaded: exit {proc.returncode}\n{proc.stderr}")
 
 
 H5_CASES = [
