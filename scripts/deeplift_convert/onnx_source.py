@@ -45,6 +45,8 @@ class Data:
         self.perm = perm          # flat only: ONNX position → docs/model-format.md index
         self.pad = pad            # (begin, end) of a Pad waiting for its Conv
         self.src = src            # index of the record whose output this is; None: the graph input
+        self.fixed = None         # flat only: ONNX features that are constants (Concat with a constant),
+                                  # their values (NaN at the activation's features, perm -1 at the constants)
 
     @property
     def flat(self):
@@ -52,7 +54,7 @@ class Data:
 
     @property
     def shape(self):
-        sizes = {"C": self.C, "L": self.L, "F": self.F, "1": 1}
+        sizes = {"C": self.C, "L": self.L, "F": self.F if self.perm is None else len(self.perm), "1": 1}
         return tuple(sizes[label] for label in self.labels)
 
     @property
@@ -62,6 +64,7 @@ class Data:
 
     def relabel(self, labels, **changes):
         out = Data(labels, self.C, self.L, self.F, self.perm, src=self.src)
+        out.fixed = self.fixed
         for key, value in changes.items():
             setattr(out, key, value)
         return out
@@ -179,11 +182,11 @@ class OnnxSource:
             self.consts.update(zip(node.output, values))
             return
         if node.op_type == "Shape" and len(on_chain) == 1:
-            # Exporters compute Reshape targets and Slice bounds as Shape → Gather/Slice → Concat.
-            # The batch size is left as -1, which is what a Reshape target means by it
-            # ("whatever is left"); the other sizes are fixed by the input length.
+            # Exporters compute Reshape targets, Slice bounds and constants (torch.zeros(x.shape[0]))
+            # as Shape → Gather/Slice → Concat. Each sequence is its own batch of 1; the other sizes
+            # are fixed by the input length.
             a = onnx_eval.attributes(node)
-            shape = np.array([-1] + list(self.data[on_chain[0]].shape), dtype=np.int64)
+            shape = np.array([1] + list(self.data[on_chain[0]].shape), dtype=np.int64)
             self.consts[node.output[0]] = shape[a.get("start", 0):a.get("end")]
             return
         handler = getattr(self, "_op_" + node.op_type, None)
@@ -192,6 +195,9 @@ class OnnxSource:
         for name in on_chain:
             if self.data[name].pad is not None and node.op_type != "Conv":
                 raise ConversionError(f"{label}: follows a Pad; padding is supported only right before a Conv")
+            if self.data[name].fixed is not None and node.op_type not in ("Gemm", "MatMul", "Identity", "Cast"):
+                raise ConversionError(f"{label}: reads features concatenated with constants; those are "
+                                      "supported only right before a Gemm/MatMul")
         self.label = label
         self.node = node
         self.attrs = onnx_eval.attributes(node)
@@ -570,10 +576,13 @@ class OnnxSource:
         """weight [out, F] acting on x in ONNX order → docs/model-format.md columns."""
         if not x.flat or len(x.labels) != 1:
             self._fail(f"needs a flat [N, features] input, gets {x.describe()} (Flatten/Reshape it first)")
-        if weight.shape[1] != x.F:
-            self._fail(f"weight for {weight.shape[1]} features, gets {x.F}")
-        columns = np.empty_like(weight)
-        columns[:, x.perm] = weight   # ONNX feature p is docs/model-format.md feature perm[p]
+        if weight.shape[1] != len(x.perm):
+            self._fail(f"weight for {weight.shape[1]} features, gets {len(x.perm)}")
+        columns = np.empty((weight.shape[0], x.F))
+        live = x.perm >= 0
+        columns[:, x.perm[live]] = weight[:, live]   # ONNX feature p is docs/model-format.md feature perm[p]
+        if x.fixed is not None:      # constant features: their products are part of the bias
+            bias = bias + weight[:, ~live] @ x.fixed[~live]
         self._emit({"type": "dense", "weight": columns, "bias": bias})
         return Data(("F",), F=weight.shape[0], perm=np.arange(weight.shape[0]))
 
@@ -673,7 +682,27 @@ class OnnxSource:
         return x.relabel(x.labels)   # one input: the identity
 
     def _op_Concat(self, x):
-        self._fail("concatenates the activation with constants")
+        """Flat features concatenated with constants (bpnet-lite's counts head
+        without control tracks: [mean of the trunk, log(0 + 1)]): the
+        constants are folded into the bias of the Gemm/MatMul that must follow."""
+        axis = self.attrs.get("axis")
+        if not x.flat or len(x.labels) != 1 or axis not in (1, -1):
+            self._fail(f"concatenates {x.describe()} with constants; only flat features can be concatenated "
+                       "with constants (along axis 1)")
+        perm, fixed = [], []
+        for name in self.node.input:
+            if name in self.data:
+                perm.append(x.perm)
+                fixed.append(np.full(len(x.perm), np.nan) if x.fixed is None else x.fixed)
+                continue
+            c = np.asarray(self.consts[name], dtype=np.float64)
+            if c.ndim != 2 or c.shape[0] != 1:
+                self._fail(f"concatenates a constant of shape {list(c.shape)}; expected [1, features]")
+            perm.append(np.full(c.shape[1], -1))
+            fixed.append(c[0])
+        out = x.relabel(x.labels, perm=np.concatenate(perm).astype(np.int64))
+        out.fixed = np.concatenate(fixed)
+        return out
 
     # -- the source's own logits -------------------------------------------
 

@@ -381,7 +381,8 @@ def exported_source(module, length, directory):
                 raise
             except Exception as exc:
                 raise ConversionError(f"running the model on a [1, 4, {length}] one-hot input failed: "
-                                      f"{exc} (is --length right?)") from None
+                                      f"{exc} (is --length right? forward() must take the one-hot sequence "
+                                      "alone: a bpnet-lite model with control tracks needs them)") from None
             path = f"{directory}/model.onnx"
             try:
                 torch.onnx.export(export, x, path, opset_version=13, input_names=["dna"],

@@ -8,6 +8,9 @@ Sources, all small (16 filters, 3 dilated residual layers, 300 bp in):
   (KerasBPNet: 'valid' padding, centre-cropped residuals), exported by
   torch.onnx.export with a dynamic batch axis (so Shape → Gather → Sub →
   Slice-bound arithmetic is in the graph) and converted from ONNX;
+- bpnet-lite's own BPNet as its authors write it (no control tracks: a
+  constant log(0 + 1) concatenated to the counts features), saved as .torch
+  and exported to ONNX;
 - the same bpnet-lite module torch.save'd whole and converted from .pt
   (through the converter's own ONNX export); its file with the profile
   window shifted by one position is refused at load by the embedded test
@@ -215,6 +218,67 @@ def bpnet_lite_pt_through_onnx_matches_torch():
                           capture_output=True, text=True)
     require(proc.returncode == 2 and "test vector" in proc.stderr and "'profile'" in proc.stderr,
             f"a shifted profile loaded: exit {proc.returncode}\n{proc.stderr}")
+
+
+LITE = """
+import torch
+
+
+class BPNet(torch.nn.Module):
+    \"\"\"bpnet-lite's BPNet (bpnetlite/bpnet.py) as its authors write it, without
+    control tracks: torch.nn.ReLU() made inside forward(), torch.add, the
+    counts head concatenating log(0 + 1) for the absent control to the
+    trunk's windowed mean (a Linear of n_filters + 1 inputs).\"\"\"
+
+    def __init__(self, n_filters=16, n_layers=3, n_outputs=2, trimming=90):
+        super().__init__()
+        self.n_layers, self.trimming = n_layers, trimming
+        self.iconv = torch.nn.Conv1d(4, n_filters, kernel_size=21, padding=10)
+        self.rconvs = torch.nn.ModuleList([torch.nn.Conv1d(n_filters, n_filters, kernel_size=3, padding=2 ** i,
+                                                           dilation=2 ** i) for i in range(1, n_layers + 1)])
+        self.fconv = torch.nn.Conv1d(n_filters, n_outputs, kernel_size=75, padding=37)
+        self.linear = torch.nn.Linear(n_filters + 1, 1)
+
+    def forward(self, X, X_ctl=None):
+        start, end = self.trimming, X.shape[2] - self.trimming
+        X = torch.nn.ReLU()(self.iconv(X))
+        for i in range(self.n_layers):
+            X = torch.add(X, torch.nn.ReLU()(self.rconvs[i](X)))
+        y_profile = self.fconv(X)[:, :, start:end]
+        X_ctl = torch.zeros(X.shape[0], dtype=X.dtype).unsqueeze(-1)
+        X = torch.mean(X[:, :, start - 37:end + 37], axis=2)
+        X = torch.cat([X, torch.log(X_ctl + 1)], dim=-1)
+        return y_profile, self.linear(X).reshape(X.shape[0], 1)
+"""
+
+
+@RUN.check
+def bpnet_lite_as_written_converts():
+    """The counts head's concatenated constant is folded into the dense bias;
+    the module saved as bpnet-lite saves it (.torch) and its ONNX export
+    (dynamic batch: torch.zeros(X.shape[0]) is a ConstantOfShape of a Shape)."""
+    with open(os.path.join(TMP, "bpnetlite_model.py"), "w") as fh:
+        fh.write(LITE)
+    sys.path.insert(0, TMP)
+    import bpnetlite_model
+    torch.manual_seed(5)
+    net = bpnet_models.as_float32(bpnetlite_model.BPNet().double().eval())
+    with torch.no_grad():
+        net.linear.weight[0, -1] = 0.75   # the constant's weight: must not matter (log 1 = 0)
+    path = os.path.join(TMP, "bpnet.16.3.torch")
+    torch.save(net, path)
+    env = dict(ENV, PYTHONPATH=os.pathsep.join([TMP, ENV["PYTHONPATH"]]))
+    out = os.path.join(TMP, "bpnet-lite-real.safetensors")
+    proc = subprocess.run(CONVERT + [path, out, "--length", str(LENGTH)], capture_output=True, text=True, env=env)
+    require(proc.returncode == 0, f"convert-model exited {proc.returncode}: {proc.stderr.strip()[-3000:]}")
+    check_graph_file("bpnet-lite as written (.torch)", out, 2, 120)
+    check_against_torch("bpnet-lite-real.torch", out, net)
+    src = export(net, os.path.join(TMP, "bpnet-lite-real.onnx"))
+    ops = {n.op_type for n in onnx.load(src).graph.node}
+    require({"ConstantOfShape", "Log", "Concat"} <= ops, f"the export lacks the constant counts input: {sorted(ops)}")
+    out = os.path.join(TMP, "bpnet-lite-real.onnx.safetensors")
+    convert(src, out, "--tasks", "profile,counts")
+    check_against_torch("bpnet-lite-real.onnx", out, net)
 
 
 H5_CASES = [
