@@ -309,8 +309,10 @@ def make_test_vectors(arch, tensors, count, seed):
     computed in float64 from the float32 weights as stored."""
     from . import forward
     if is_graph(arch):
-        # forward.py is sequential; a graph model's test vectors come from
-        # its source framework (tests/tools/bpnet_models.py: PyTorch)
+        # A graph model's test vectors come from its source framework
+        # (tests/tools/bpnet_models.py: PyTorch; scripts/convert-model), not
+        # from the writer's own forward pass (forward.py runs graphs too, but
+        # for the converter's check against the source)
         raise ArchError("test vectors for a graph model (version 2) are not computed here")
     named = dict(tensors)
     rng = np.random.default_rng(seed + 1)
