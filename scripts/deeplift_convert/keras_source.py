@@ -141,10 +141,10 @@ class KerasSource:
         if shape[1] is not None and length is not None and length != shape[1]:
             raise ConversionError(f"--length {length} but the model_config fixes the input length {shape[1]}")
         self.length = shape[1] or length or DEFAULT_LENGTH
-        outputs = body.get("output_layers")
-        names = [o[0] if isinstance(o, list) else o for o in (outputs or [])]
-        if names and isinstance(names[0], list):   # a single output may be written unnested
-            names = [n[0] for n in names]
+        outputs = body.get("output_layers") or []
+        if outputs and isinstance(outputs[0], str):   # a single output may be written unnested
+            outputs = [outputs]
+        names = [o[0] if isinstance(o, list) else o for o in outputs]
         if not names:
             raise ConversionError("the model_config names no output_layers")
         self.outputs = names
