@@ -163,7 +163,15 @@ class OnnxSource:
                 raise ConversionError(f"graph output '{value.name}' is the input itself")
             if x.pad is not None:
                 raise ConversionError(f"graph output '{value.name}' is padded but not convolved")
-            self.graph_outputs.append((value.name, x.src, x.canonical_shape))
+            src, shape = x.src, x.canonical_shape
+            rec = self.out[src]
+            if rec["type"] == "flatten" and rec.get("from_shape", (0, 1))[1] > 1:
+                # A flattened [C, L] output (a Keras profile through tf2onnx) is a profile
+                # output on the layer before the Flatten: f does not depend on the order.
+                src, shape = rec["inputs"][0], rec["from_shape"]
+                if src is None:
+                    raise ConversionError(f"graph output '{value.name}' is the flattened input itself")
+            self.graph_outputs.append((value.name, src, shape))
             self.output_data.append(x)
         return self.out
 
@@ -293,7 +301,7 @@ class OnnxSource:
             return x.relabel(("F",))
         grid = (np.arange(x.C)[:, None] * x.L + np.arange(x.L)[None, :]).astype(np.int64)
         perm = x.from_canonical(grid[None])[0].reshape(-1)
-        rec = {"type": "flatten"}
+        rec = {"type": "flatten", "from_shape": (x.C, x.L)}
         self._emit(rec)
         rec["what"] += note
         return Data(("F",), F=x.C * x.L, perm=perm)

@@ -7,7 +7,8 @@ Sources, all small (16 filters, 3 dilated residual layers, 300 bp in):
   2 strands, counts from a windowed mean) and its Keras-style twin
   (KerasBPNet: 'valid' padding, centre-cropped residuals), exported by
   torch.onnx.export with a dynamic batch axis (so Shape → Gather → Sub →
-  Slice-bound arithmetic is in the graph) and converted from ONNX;
+  Slice-bound arithmetic is in the graph) and converted from ONNX, also with
+  the profile flattened to [N, S·P] (still one profile task);
 - bpnet-lite's own BPNet as its authors write it (no control tracks: a
   constant log(0 + 1) concatenated to the counts features), saved as .torch
   and exported to ONNX;
@@ -190,6 +191,31 @@ def bpnet_lite_onnx_matches_torch():
         convert(src, out, "--tasks", "profile,counts")
         check_graph_file(kind, out, 2, 120)
         check_against_torch(f"{kind}.onnx", out, net)
+
+
+class FlatProfile(torch.nn.Module):
+    """A model whose profile output is flattened to [N, S·P], as a Keras
+    ChromBPNet's is (and tf2onnx keeps): still one profile task."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        profile, counts = self.net(x)
+        return profile.flatten(1), counts
+
+
+@RUN.check
+def flattened_profile_onnx_is_a_profile_task():
+    net = FlatProfile(module("keras", 4))
+    src = os.path.join(TMP, "flat.onnx")
+    torch.onnx.export(copy.deepcopy(net).float().eval(), torch.zeros(1, 4, LENGTH, dtype=torch.float32), src,
+                      input_names=["dna"], output_names=["profile", "counts"])
+    out = os.path.join(TMP, "flat.safetensors")
+    convert(src, out)
+    check_graph_file("flat", out, 2, 120)
+    check_against_torch("flat.onnx", out, net)
 
 
 @RUN.check
