@@ -9,6 +9,8 @@ the module's own forward pass, catch a forward() that does anything else.
 import collections
 import collections.abc
 import copy
+import pickle
+import types
 import warnings
 
 import numpy as np
@@ -234,9 +236,12 @@ def load(path):
     try:
         obj = torch.load(path, map_location="cpu")
     except (AttributeError, ModuleNotFoundError) as exc:
-        raise ConversionError(f"can't unpickle it: {exc}. A whole saved module needs its class "
-                              "importable (add its directory to PYTHONPATH), or save the state_dict and "
-                              "pass --arch") from None
+        # A bpnet-lite model unpickles without bpnetlite (and its dependencies) installed
+        obj = _bpnet_lite_without_class(path)
+        if obj is None:
+            raise ConversionError(f"can't unpickle it: {exc}. A whole saved module needs its class "
+                                  "importable (add its directory to PYTHONPATH), or save the state_dict and "
+                                  "pass --arch") from None
     except Exception as exc:  # pickle, zip and torch's own errors alike
         raise ConversionError(f"not a torch.save file ({exc})") from None
     if isinstance(obj, nn.Module):
@@ -419,3 +424,85 @@ def exported_source(module, length, directory):
             return np.stack([values[tap].reshape(-1) for values in runs])
 
     return ExportedSource()
+
+
+# -- bpnet-lite models whose class cannot be imported ------------------------
+
+class _Stub:
+    """Stands for a class the unpickler cannot import; keeps its attributes."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __setstate__(self, state):
+        if isinstance(state, tuple) and len(state) == 2:   # (dict, slots)
+            state = state[0]
+        if isinstance(state, dict):
+            self.__dict__.update(state)
+
+
+class _StubUnpickler(pickle.Unpickler):
+    def find_class(self, module, name):
+        try:
+            return super().find_class(module, name)
+        except (ImportError, AttributeError):
+            return type(name, (_Stub,), {"__module__": module})
+
+
+class BPNetLite(nn.Module):
+    """jmschrei/bpnet-lite's BPNet without control tracks, rebuilt from a
+    saved model's own modules when bpnetlite cannot be imported: 'same'
+    padded convolutions, X = X + relu(rconv(X)), the profile trimmed by
+    `trimming` on each side, the counts a Linear of the trunk's mean over
+    [start − 37, end + 37) (with the constant log(0 + 1) appended when the
+    Linear has one input more than there are filters, as older versions do)."""
+
+    def __init__(self, iconv, rconvs, fconv, linear, trimming):
+        super().__init__()
+        self.iconv, self.rconvs, self.fconv, self.linear = iconv, rconvs, fconv, linear
+        self.trimming = trimming
+
+    def forward(self, x):
+        start, end = self.trimming, x.shape[2] - self.trimming
+        x = torch.relu(self.iconv(x))
+        for rconv in self.rconvs:
+            x = x + torch.relu(rconv(x))
+        profile = self.fconv(x)[:, :, start:end]
+        counts = torch.mean(x[:, :, start - 37:end + 37], dim=2)
+        if self.linear.in_features == counts.shape[1] + 1:
+            counts = torch.cat([counts, torch.zeros_like(counts[:, :1])], dim=1)   # log(0 + 1)
+        return profile, self.linear(counts).reshape(x.shape[0], 1)
+
+
+def _bpnet_lite_without_class(path):
+    """A BPNetLite from a torch.save'd bpnet-lite BPNet whose class cannot be
+    imported (its attributes iconv, rconvs, fconv, linear, trimming), or None."""
+    stub_pickle = types.ModuleType("deeplift_stub_pickle")
+    stub_pickle.__dict__.update({k: v for k, v in vars(pickle).items() if not k.startswith("__")})
+    stub_pickle.Unpickler = _StubUnpickler
+    # Some torch versions (Debian's 1.13) replace pickle_module by the pickle module
+    # itself unless weights_only: their module-level name is swapped for the call.
+    serialization = torch.serialization
+    saved = serialization.pickle
+    serialization.pickle = stub_pickle
+    try:
+        obj = torch.load(path, map_location="cpu", pickle_module=stub_pickle)
+    except Exception:
+        return None
+    finally:
+        serialization.pickle = saved
+    state = getattr(obj, "__dict__", {})
+    modules = state.get("_modules") or {}
+    iconv, rconvs, fconv, linear = (modules.get(k) for k in ("iconv", "rconvs", "fconv", "linear"))
+    if not (isinstance(obj, _Stub) and type(obj).__name__ == "BPNet" and isinstance(iconv, nn.Conv1d)
+            and isinstance(rconvs, nn.ModuleList) and isinstance(fconv, nn.Conv1d)
+            and isinstance(linear, nn.Linear) and isinstance(state.get("trimming"), int)):
+        return None
+    if fconv.in_channels != iconv.out_channels:
+        raise ConversionError(f"a bpnet-lite BPNet with {fconv.in_channels - iconv.out_channels} control "
+                              "tracks: its profile head reads them as extra channels, and deeplift-cpp scores "
+                              "the sequence alone")
+    module = BPNetLite(iconv, rconvs, fconv, linear, state["trimming"])
+    module.conversion_note = (f"the class {type(obj).__module__}.BPNet is not importable: the model is rebuilt "
+                              f"as bpnet-lite's BPNet from its saved layers (trimming {state['trimming']})")
+    return module

@@ -11,7 +11,8 @@ Sources, all small (16 filters, 3 dilated residual layers, 300 bp in):
   the profile flattened to [N, S·P] (still one profile task);
 - bpnet-lite's own BPNet as its authors write it (no control tracks: a
   constant log(0 + 1) concatenated to the counts features), saved as .torch
-  and exported to ONNX;
+  and exported to ONNX, and its .torch converted again without its class
+  importable (rebuilt from its saved layers: the same file);
 - the same bpnet-lite module torch.save'd whole and converted from .pt
   (through the converter's own ONNX export); its file with the profile
   window shifted by one position is refused at load by the embedded test
@@ -299,6 +300,13 @@ def bpnet_lite_as_written_converts():
     require(proc.returncode == 0, f"convert-model exited {proc.returncode}: {proc.stderr.strip()[-3000:]}")
     check_graph_file("bpnet-lite as written (.torch)", out, 2, 120)
     check_against_torch("bpnet-lite-real.torch", out, net)
+    # Without its class importable (bpnetlite not installed for this python3) the
+    # model is rebuilt from its saved layers: the same file.
+    rebuilt = os.path.join(TMP, "bpnet-lite-rebuilt.safetensors")
+    proc = convert(path, rebuilt, "--length", str(LENGTH))
+    require("rebuilt" in proc.stderr, f"no note that the model was rebuilt: {proc.stderr.strip()}")
+    with open(out, "rb") as a, open(rebuilt, "rb") as b:
+        require(a.read() == b.read(), "the rebuilt bpnet-lite model converts to a different file")
     src = export(net, os.path.join(TMP, "bpnet-lite-real.onnx"))
     ops = {n.op_type for n in onnx.load(src).graph.node}
     require({"ConstantOfShape", "Log", "Concat"} <= ops, f"the export lacks the constant counts input: {sorted(ops)}")
