@@ -32,7 +32,8 @@ module computing ChromBPNet's Keras graph (crop the profile, average the
 whole trunk), independent of the converter's numpy Keras pass.
 
 Bad inputs: an .h5 without a dilated layer (no model_config), an .h5 whose
-model_config names a layer without weights, an ONNX graph with an
+model_config names a layer without weights, lengths given against a
+model_config, a file that is not HDF5, an ONNX graph with an
 unsupported op, and one slicing the strands: exit 1, a message naming the
 layer or node, no output file.
 
@@ -350,6 +351,13 @@ def h5_missing_layer_is_named():
     names = chrombpnet_h5.write(net, path, prefix="wo_bias_", with_config=True, drop=["counts"])
     proc = convert(path, os.path.join(TMP, "nocounts.safetensors"), expect=1)
     require(names["counts"] in proc.stderr, f"the message does not name {names['counts']}: {proc.stderr.strip()}")
+    # A model_config fixes the lengths: options that contradict it are refused, not ignored.
+    path = os.path.join(TMP, "config.h5")
+    chrombpnet_h5.write(net, path, prefix="wo_bias_", with_config=True, cropsize=9)
+    for option, words in ((["--length", "500"], "fixes the input length"), (["--output-length", "100"],
+                                                                              "--output-length")):
+        proc = convert(path, os.path.join(TMP, "config.safetensors"), *option, expect=1)
+        require(words in proc.stderr, f"{option}: unhelpful message: {proc.stderr.strip()}")
     path = os.path.join(TMP, "notkeras.h5")
     with open(path, "w") as fh:
         fh.write("not HDF5\n")
