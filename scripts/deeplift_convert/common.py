@@ -189,3 +189,171 @@ def random_inputs(length, count=3, seed=0):
 def write(path, arch, tensors, test_vectors=None):
     """A docs/model-format.md file, written to a temporary name and renamed into place."""
     write_model.write_file(path, arch, tensors, test_vectors)
+
+
+# -- graphs (model format version 2, docs/graph-models.md) ---------------------
+#
+# A graph source gives each record "inputs" (indices of the records it reads,
+# None for the one-hot input) and a list of outputs [(name, record index,
+# shape)], shape (C, L) for an activation of C channels and L positions, or
+# (F,) for flat features.
+
+GRAPH_PREFIXES = {"conv1d": "conv", "dense": "fc", "prelu": "act", "maxpool1d": "maxpool",
+                  "avgpool1d": "avgpool", "crop1d": "crop"}
+
+
+def is_chain(records, outputs):
+    """True when the records are a plain chain to one flat output: such a
+    model is format version 1 and converts exactly as a sequential one."""
+    if len(outputs) != 1 or outputs[0][1] != len(records) - 1 or len(outputs[0][2]) != 1:
+        return False
+    return all(rec.get("inputs", [i - 1 if i else None]) == [i - 1 if i else None]
+               and rec["type"] not in write_model.GRAPH_TYPES for i, rec in enumerate(records))
+
+
+def _fold_affine_graph(records, outputs):
+    """fold_affine for a graph: an affine record folds into the conv1d/dense
+    record it reads, which must feed nothing else. Returns (records, outputs)
+    with the folded ones replaced by None and inputs redirected."""
+    records = [dict(rec) for rec in records]
+    consumers = {}
+    for i, rec in enumerate(records):
+        for j in rec["inputs"]:
+            consumers.setdefault(j, []).append(i)
+    output_layers = {index for _, index, _ in outputs}
+    alias = {}
+    for i, rec in enumerate(records):
+        rec["inputs"] = [alias.get(j, j) for j in rec["inputs"]]
+        if rec["type"] != "affine":
+            continue
+        j = rec["inputs"][0]
+        prev = records[j] if j is not None else None
+        if prev is None or prev["type"] not in ("conv1d", "dense"):
+            after = f"follows {prev['what']}" if prev else "reads the input"
+            raise ConversionError(f"{rec['what']} cannot be folded: it {after}, not a convolution "
+                                  "or dense layer (docs/model-format.md has no separate normalisation layer)")
+        if len(consumers.get(j, [])) > 1 or j in output_layers:
+            raise ConversionError(f"{rec['what']} cannot be folded into {prev['what']}: that layer's output "
+                                  "is also used elsewhere")
+        folded = fold_affine([prev, rec])[0]
+        records[j] = folded
+        records[i] = None
+        alias[i] = j
+    outputs = [(name, alias.get(index, index), shape) for name, index, shape in outputs]
+    return records, outputs
+
+
+def _task_names(outputs, shapes, tasks):
+    """Per output: ("profile" | "scalar", [task names]). --tasks names the
+    tasks in output order (a scalar output of C rows takes C names)."""
+    kinds = []
+    for name, index, _ in outputs:
+        shape = shapes[index]
+        if len(shape) == 2 and shape[1] > 1:
+            kinds.append(("profile", 1))
+        else:
+            kinds.append(("scalar", shape[0]))
+    wanted = sum(n for _, n in kinds)
+    if tasks is None:
+        tasks = []
+        for (name, _, _), (kind, n) in zip(outputs, kinds):
+            tasks += [name] if n == 1 else [f"{name}{i}" for i in range(n)]
+        if len(set(tasks)) != len(tasks) or not all(tasks):
+            raise ConversionError(f"the outputs' names {tasks} cannot be task names; give --tasks")
+    if len(tasks) != wanted:
+        described = ", ".join(f"'{name}' ({kind}, {n} task{'s' if n > 1 else ''})"
+                              for (name, _, _), (kind, n) in zip(outputs, kinds))
+        raise ConversionError(f"--tasks names {len(tasks)} tasks but the outputs {described} have {wanted}")
+    out, at = [], 0
+    for kind, n in kinds:
+        out.append((kind, list(tasks[at:at + n])))
+        at += n
+    return out
+
+
+def build_graph(records, outputs, length, tasks, output):
+    """(architecture, [(tensor name, array)], output entries) of a version 2
+    model (docs/graph-models.md): layers named conv1…, fc1…, relu1…, each
+    with its "inputs", and "outputs" in the order of the source's outputs.
+    outputs: [(source name, record index, shape)]."""
+    if output not in (None, "linear"):
+        raise ConversionError(f"--output {output}: a model with several outputs (or a profile output) is "
+                              "linear; its outputs are the values explained (docs/graph-models.md)")
+    for rec in records:
+        if rec["type"] == "softmax":
+            raise ConversionError(f"{rec['what']}: softmax is supported only as the output function of a "
+                                  "model with one output of [N, tasks]")
+    records, outputs = _fold_affine_graph(records, outputs)
+    # Only what the outputs need: exporters may leave unused branches.
+    needed, stack = set(), [index for _, index, _ in outputs]
+    while stack:
+        i = stack.pop()
+        if i is None or i in needed:
+            continue
+        needed.add(i)
+        stack += records[i]["inputs"]
+    names, counters, layers, tensors = {None: "input"}, {}, [], []
+    for i, rec in enumerate(records):
+        if rec is None or i not in needed:
+            continue
+        kind = rec["type"]
+        if kind == "affine":
+            raise ConversionError(f"{rec['what']}: not supported here")
+        counters[kind] = counters.get(kind, 0) + 1
+        name = f"{GRAPH_PREFIXES.get(kind, kind)}{counters[kind]}"
+        names[i] = name
+        spec = {"type": kind, "name": name, "inputs": [names[j] for j in rec["inputs"]]}
+        if kind == "conv1d":
+            out_c, in_c, k = rec["weight"].shape
+            spec.update(in_channels=int(in_c), out_channels=int(out_c), kernel_size=int(k),
+                        stride=int(rec["stride"]), dilation=int(rec["dilation"]), padding=rec["padding"])
+            tensors += [(f"{name}.weight", rec["weight"]), (f"{name}.bias", rec["bias"])]
+        elif kind == "dense":
+            out_f, in_f = rec["weight"].shape
+            spec.update(in_features=int(in_f), out_features=int(out_f))
+            tensors += [(f"{name}.weight", rec["weight"]), (f"{name}.bias", rec["bias"])]
+        elif kind == "prelu":
+            slope = rec["slope"]
+            spec["slope_shape"] = "position" if slope.ndim == 2 else "shared" if slope.size == 1 else "channel"
+            tensors.append((f"{name}.weight", slope))
+        elif kind in ("maxpool1d", "avgpool1d"):
+            spec.update(kernel_size=int(rec["kernel_size"]), stride=int(rec["stride"]))
+        elif kind == "crop1d":
+            spec.update(left=int(rec["left"]), right=int(rec["right"]))
+        layers.append(spec)
+    seen = set()
+    for source_name, index, _ in outputs:
+        if index in seen:
+            raise ConversionError(f"output '{source_name}' is the same layer as another output")
+        seen.add(index)
+    arch = {"input": {"alphabet": "ACGT", "length": int(length)}, "layers": layers}
+    try:
+        shapes = _shapes(arch)
+        by_index = {i: shapes[names[i]] for i in names if i is not None}
+        kinds = _task_names(outputs, by_index, tasks)
+        entries = []
+        task_set = {t for _, ts in kinds for t in ts}
+        for (source_name, index, _), (kind, names_) in zip(outputs, kinds):
+            if kind == "scalar" and len(names_) > 1:
+                label = source_name if source_name not in task_set else f"{source_name}_out"
+                entries.append({"name": label, "layer": names[index], "tasks": names_})
+            else:
+                entries.append({"name": names_[0], "layer": names[index]})
+        arch["outputs"] = entries
+        specs = write_model.tensor_specs(arch)
+        expected = {name: shape for name, shape, _, _ in specs}
+        for name, value in tensors:
+            if tuple(value.shape) != tuple(expected.get(name, ())):
+                raise ConversionError(f"{name}: shape {list(value.shape)}, the architecture needs "
+                                      f"{list(expected.get(name, ()))}")
+        stored = write_model.build_tensors(arch, given=dict(tensors))
+    except write_model.ArchError as exc:
+        raise ConversionError(f"the converted layers do not fit together: {exc}") from None
+    return write_model.stored_architecture(arch), stored, [(e, kind) for e, (kind, _) in zip(entries, kinds)]
+
+
+def _shapes(arch):
+    """{layer name: output shape} of a version 2 architecture ((C, L) or (F,))."""
+    shapes = {}
+    write_model.tensor_specs(arch, shapes)
+    return shapes

@@ -239,6 +239,14 @@ def _cast(node, a, inputs):
     return [x.astype(np.float64) if np.issubdtype(dtype, np.floating) else x.astype(dtype)]
 
 
+def _div(x, y):
+    """ONNX Div: integer tensors divide with truncation (exporters' shape arithmetic)."""
+    x, y = np.asarray(x), np.asarray(y)
+    if np.issubdtype(x.dtype, np.integer) and np.issubdtype(y.dtype, np.integer):
+        return (np.trunc(x / y)).astype(np.result_type(x, y))
+    return x / y
+
+
 def _flatten(node, a, inputs):
     x = inputs[0]
     axis = a.get("axis", 1)
@@ -279,8 +287,11 @@ OPS = {
     "Add": lambda n, a, i: [i[0] + i[1]],
     "Sub": lambda n, a, i: [i[0] - i[1]],
     "Mul": lambda n, a, i: [i[0] * i[1]],
-    "Div": lambda n, a, i: [i[0] / i[1]],
+    "Div": lambda n, a, i: [_div(i[0], i[1])],
     "Sqrt": lambda n, a, i: [np.sqrt(i[0])],
+    "Log": lambda n, a, i: [np.log(i[0])],
+    "Exp": lambda n, a, i: [np.exp(i[0])],
+    "Neg": lambda n, a, i: [-i[0]],
     "Softmax": lambda n, a, i: [_softmax(i[0], a.get("axis", -1), False)],
     "LogSoftmax": lambda n, a, i: [_softmax(i[0], a.get("axis", -1), True)],
     "Pad": _pad,

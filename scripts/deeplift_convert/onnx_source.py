@@ -1,9 +1,16 @@
 """ONNX graph → layer records (common.py).
 
-The graph must be sequential: one input, one output, and a chain of nodes
-carrying the sequence's activation from one to the other. Nodes whose
-inputs are all constants (exporters' Identity/Unsqueeze/Reshape arithmetic
-on weights) are folded with the numpy evaluator first.
+The graph has one input (the one-hot sequence) and any number of outputs.
+Each node that reads an activation (a value computed from the input) becomes
+zero or more records; Add/Sum of activations, their Concat along the
+channels and a Slice of the length axis become model format version 2's
+add, concat and crop1d (docs/graph-models.md), and every record names the
+records it reads ("inputs"). A single chain to one output is written as
+version 1, exactly as before. Nodes whose inputs are all constants
+(exporters' Identity/Unsqueeze/Reshape arithmetic on weights, and the
+Shape → Gather → Sub → Slice-bound arithmetic torch.onnx.export emits) are
+folded with the numpy evaluator first; Shape of an activation is known once
+the input length is.
 
 Layout: ONNX tensors may be channels-first ([N, C, L], PyTorch) or
 channels-last ([N, L, C], Keras via tf2onnx, which wraps each convolution in
@@ -24,18 +31,22 @@ from .common import ConversionError, padding_name, pool_length, write_model
 SUPPORTED = ("Conv, BatchNormalization, PRelu, LeakyRelu, Relu, Sigmoid, Tanh, MaxPool, AveragePool, "
              "GlobalAveragePool, GlobalMaxPool, ReduceMean, ReduceMax, Flatten, Reshape, Transpose, Squeeze, "
              "Unsqueeze, Pad (before a Conv), Gemm, MatMul, Add/Sub/Mul/Div by a per-channel constant, "
-             "Softmax/LogSoftmax (output), Dropout, Identity, Cast")
+             "Softmax/LogSoftmax (output), Dropout, Identity, Cast; in graphs also Add/Sum of activations, "
+             "Concat along the channels, Slice of the length axis")
 CANONICAL = ("C", "L")
 
 
 class Data:
     """The activation on the chain: labels of the axes after the batch axis."""
 
-    def __init__(self, labels, C=1, L=1, F=0, perm=None, pad=None):
+    def __init__(self, labels, C=1, L=1, F=0, perm=None, pad=None, src=None):
         self.labels = tuple(labels)
         self.C, self.L, self.F = C, L, F
         self.perm = perm          # flat only: ONNX position → docs/model-format.md index
         self.pad = pad            # (begin, end) of a Pad waiting for its Conv
+        self.src = src            # index of the record whose output this is; None: the graph input
+        self.fixed = None         # flat only: ONNX features that are constants (Concat with a constant),
+                                  # their values (NaN at the activation's features, perm -1 at the constants)
 
     @property
     def flat(self):
@@ -43,11 +54,17 @@ class Data:
 
     @property
     def shape(self):
-        sizes = {"C": self.C, "L": self.L, "F": self.F, "1": 1}
+        sizes = {"C": self.C, "L": self.L, "F": self.F if self.perm is None else len(self.perm), "1": 1}
         return tuple(sizes[label] for label in self.labels)
 
+    @property
+    def canonical_shape(self):
+        """The docs/model-format.md shape: (C, L), or (F,) when flat."""
+        return (self.F,) if self.flat else (self.C, self.L)
+
     def relabel(self, labels, **changes):
-        out = Data(labels, self.C, self.L, self.F, self.perm)
+        out = Data(labels, self.C, self.L, self.F, self.perm, src=self.src)
+        out.fixed = self.fixed
         for key, value in changes.items():
             setattr(out, key, value)
         return out
@@ -128,23 +145,34 @@ class OnnxSource:
     # -- the walk ------------------------------------------------------------
 
     def records(self, length):
+        """The layer records (common.py) in graph order, each with "inputs"
+        (the indices of the records it reads; None: the graph input). Sets
+        self.graph_outputs: [(ONNX output name, record index, Data)]."""
         if length != self.length:
             raise ConversionError(f"--length {length} but the graph input has length {self.length}")
         self.data = {self.input_name: self.input}
-        self.consumed = {}
         self.out = []
-        self.last = self.input_name
         for node in self.graph.node:
             self._node(node)
-        outputs = [o.name for o in self.graph.output]
-        if len(outputs) != 1:
-            raise ConversionError(f"the graph has {len(outputs)} outputs; a sequence model has one")
-        if outputs[0] != self.last:
-            raise ConversionError(f"graph output '{outputs[0]}' is not the end of the chain from the input "
-                                  f"(which ends at '{self.last}')")
-        if not self.data[self.last].flat:
-            raise ConversionError(f"graph output '{outputs[0]}' is {self.data[self.last].describe()}, "
-                                  "not [N, tasks]")
+        self.graph_outputs, self.output_data = [], []
+        for value in self.graph.output:
+            if value.name not in self.data:
+                raise ConversionError(f"graph output '{value.name}' is not computed from the input sequence")
+            x = self.data[value.name]
+            if x.src is None:
+                raise ConversionError(f"graph output '{value.name}' is the input itself")
+            if x.pad is not None:
+                raise ConversionError(f"graph output '{value.name}' is padded but not convolved")
+            src, shape = x.src, x.canonical_shape
+            rec = self.out[src]
+            if rec["type"] == "flatten" and rec.get("from_shape", (0, 1))[1] > 1:
+                # A flattened [C, L] output (a Keras profile through tf2onnx) is a profile
+                # output on the layer before the Flatten: f does not depend on the order.
+                src, shape = rec["inputs"][0], rec["from_shape"]
+                if src is None:
+                    raise ConversionError(f"graph output '{value.name}' is the flattened input itself")
+            self.graph_outputs.append((value.name, src, shape))
+            self.output_data.append(x)
         return self.out
 
     def _node(self, node):
@@ -162,34 +190,71 @@ class OnnxSource:
             self.consts.update(zip(node.output, values))
             return
         if node.op_type == "Shape" and len(on_chain) == 1:
-            # Exporters compute Reshape targets as Shape → Gather/Slice → Concat. The batch size
-            # is left as -1, which is what such a target means by it ("whatever is left").
+            # Exporters compute Reshape targets, Slice bounds and constants (torch.zeros(x.shape[0]))
+            # as Shape → Gather/Slice → Concat. Each sequence is its own batch of 1; the other sizes
+            # are fixed by the input length.
             a = onnx_eval.attributes(node)
-            shape = np.array([-1] + list(self.data[on_chain[0]].shape), dtype=np.int64)
+            shape = np.array([1] + list(self.data[on_chain[0]].shape), dtype=np.int64)
             self.consts[node.output[0]] = shape[a.get("start", 0):a.get("end")]
             return
         handler = getattr(self, "_op_" + node.op_type, None)
         if handler is None or node.domain not in ("", "ai.onnx"):
             raise ConversionError(f"unsupported ONNX op {node.op_type} ({label}); supported: {SUPPORTED}")
         for name in on_chain:
-            if name in self.consumed:
-                raise ConversionError(f"{label}: value '{name}' is also used by {self.consumed[name]}; "
-                                      "only sequential models (no branches or skip connections) are supported")
-            self.consumed[name] = label
             if self.data[name].pad is not None and node.op_type != "Conv":
                 raise ConversionError(f"{label}: follows a Pad; padding is supported only right before a Conv")
-        if len(on_chain) > 1 or (on_chain[0] != node.input[0] and node.op_type not in ("Add", "Mul")):
-            raise ConversionError(f"{label}: the activation must be its first (and only computed) input")
+            if self.data[name].fixed is not None and node.op_type not in ("Gemm", "MatMul", "Identity", "Cast"):
+                raise ConversionError(f"{label}: reads features concatenated with constants; those are "
+                                      "supported only right before a Gemm/MatMul")
         self.label = label
         self.node = node
         self.attrs = onnx_eval.attributes(node)
-        result = handler(self.data[on_chain[0]])
+        if len(on_chain) > 1 and node.op_type in ("Add", "Sum", "Concat"):
+            result = self._merge(node.op_type)       # a graph layer: add or concat
+        else:
+            if len(on_chain) > 1 or (on_chain[0] != node.input[0] and node.op_type not in ("Add", "Mul")):
+                raise ConversionError(f"{label}: the activation must be its first (and only computed) input")
+            x = self.data[on_chain[0]]
+            self.current = x.src
+            result = handler(x)
+            result.src = self.current   # the last record emitted, or x's when none was
         self.data[node.output[0]] = result
-        self.last = node.output[0]
 
     def _emit(self, rec):
-        rec.update(what=self.label, tap=self.node.output[0])
+        rec.update(what=self.label, tap=self.node.output[0], inputs=[self.current])
         self.out.append(rec)
+        self.current = len(self.out) - 1
+
+    def _merge(self, op):
+        """Add/Sum of activations (the residual connections) or their Concat
+        along the channels: model format version 2's add and concat layers."""
+        names = list(self.node.input)
+        if not all(name in self.data for name in names):
+            self._fail("mixes the activation with constants; only activations can be added or concatenated")
+        xs = [self.data[name] for name in names]
+        first = xs[0]
+        if op == "Concat":
+            axis = self.attrs.get("axis")
+            rank = 1 + len(first.labels)
+            if first.flat or axis is None or axis % rank == 0 or first.labels[axis % rank - 1] != "C":
+                self._fail(f"concatenates along axis {axis} of {first.describe()}; only the channel axis "
+                           "of [N, C, L] activations is supported")
+            for x in xs[1:]:
+                if x.labels != first.labels or x.L != first.L:
+                    self._fail(f"concatenates {first.describe()} and {x.describe()}: layouts or lengths differ")
+            self.out.append({"type": "concat", "what": self.label, "tap": self.node.output[0],
+                             "inputs": [x.src for x in xs]})
+            return first.relabel(first.labels, C=sum(x.C for x in xs), src=len(self.out) - 1)
+        for x in xs[1:]:
+            same_perm = not first.flat or np.array_equal(first.perm, x.perm)
+            if x.labels != first.labels or x.shape != first.shape or not same_perm:
+                self._fail(f"adds {first.describe()} and {x.describe()}; only activations of one shape and "
+                           "layout can be added (no broadcasting)")
+        if len({x.src for x in xs}) != len(xs):
+            self._fail("adds an activation to itself")
+        self.out.append({"type": "add", "what": self.label, "tap": self.node.output[0],
+                         "inputs": [x.src for x in xs]})
+        return first.relabel(first.labels, src=len(self.out) - 1)
 
     def _const(self, index, what):
         names = self.node.input
@@ -236,7 +301,7 @@ class OnnxSource:
             return x.relabel(("F",))
         grid = (np.arange(x.C)[:, None] * x.L + np.arange(x.L)[None, :]).astype(np.int64)
         perm = x.from_canonical(grid[None])[0].reshape(-1)
-        rec = {"type": "flatten"}
+        rec = {"type": "flatten", "from_shape": (x.C, x.L)}
         self._emit(rec)
         rec["what"] += note
         return Data(("F",), F=x.C * x.L, perm=perm)
@@ -519,10 +584,13 @@ class OnnxSource:
         """weight [out, F] acting on x in ONNX order → docs/model-format.md columns."""
         if not x.flat or len(x.labels) != 1:
             self._fail(f"needs a flat [N, features] input, gets {x.describe()} (Flatten/Reshape it first)")
-        if weight.shape[1] != x.F:
-            self._fail(f"weight for {weight.shape[1]} features, gets {x.F}")
-        columns = np.empty_like(weight)
-        columns[:, x.perm] = weight   # ONNX feature p is docs/model-format.md feature perm[p]
+        if weight.shape[1] != len(x.perm):
+            self._fail(f"weight for {weight.shape[1]} features, gets {len(x.perm)}")
+        columns = np.empty((weight.shape[0], x.F))
+        live = x.perm >= 0
+        columns[:, x.perm[live]] = weight[:, live]   # ONNX feature p is docs/model-format.md feature perm[p]
+        if x.fixed is not None:      # constant features: their products are part of the bias
+            bias = bias + weight[:, ~live] @ x.fixed[~live]
         self._emit({"type": "dense", "weight": columns, "bias": bias})
         return Data(("F",), F=weight.shape[0], perm=np.arange(weight.shape[0]))
 
@@ -584,16 +652,85 @@ class OnnxSource:
 
     _op_LogSoftmax = _op_Softmax
 
+    def _op_Slice(self, x):
+        """A slice of the length axis (torch's x[:, :, a:b], Keras' Cropping1D): crop1d."""
+        if "starts" in self.attrs:   # opset < 10
+            starts, ends = self.attrs["starts"], self.attrs["ends"]
+            axes, steps = self.attrs.get("axes"), None
+        else:
+            starts, ends = self._const(1, "starts"), self._const(2, "ends")
+            axes, steps = self._const(3, "axes"), self._const(4, "steps")
+        starts = [int(v) for v in np.asarray(starts).reshape(-1)]
+        ends = [int(v) for v in np.asarray(ends).reshape(-1)]
+        rank = 1 + len(x.labels)
+        axes = list(range(len(starts))) if axes is None else [int(a) % rank for a in np.asarray(axes).reshape(-1)]
+        steps = [1] * len(starts) if steps is None else [int(v) for v in np.asarray(steps).reshape(-1)]
+        sizes = (None,) + x.shape
+        left = right = 0
+        for start, end, axis, step in zip(starts, ends, axes, steps):
+            if axis == 0:
+                if start != 0 or step != 1 or end < 2 ** 31 - 1:   # only [0, "the end"): INT_MAX-like
+                    self._fail("slices the batch axis")
+                continue
+            kept = range(sizes[axis])[slice(start, end, step)]
+            if len(kept) == sizes[axis] and step == 1:
+                continue
+            if x.flat or x.labels[axis - 1] != "L":
+                self._fail(f"slices axis {axis} of {x.describe()}; only slices of the length axis are supported")
+            if step != 1 or len(kept) == 0:
+                self._fail(f"slice {start}:{end}:{step} of a length-{x.L} axis; only a non-empty "
+                           "contiguous range (step 1) is supported")
+            left, right = kept[0], x.L - kept[-1] - 1
+        if left == 0 and right == 0:
+            return x.relabel(x.labels)
+        self._emit({"type": "crop1d", "left": left, "right": right})
+        return x.relabel(x.labels, L=x.L - left - right)
+
+    def _op_Sum(self, x):
+        return x.relabel(x.labels)   # one input: the identity
+
+    def _op_Concat(self, x):
+        """Flat features concatenated with constants (bpnet-lite's counts head
+        without control tracks: [mean of the trunk, log(0 + 1)]): the
+        constants are folded into the bias of the Gemm/MatMul that must follow."""
+        axis = self.attrs.get("axis")
+        if not x.flat or len(x.labels) != 1 or axis not in (1, -1):
+            self._fail(f"concatenates {x.describe()} with constants; only flat features can be concatenated "
+                       "with constants (along axis 1)")
+        perm, fixed = [], []
+        for name in self.node.input:
+            if name in self.data:
+                perm.append(x.perm)
+                fixed.append(np.full(len(x.perm), np.nan) if x.fixed is None else x.fixed)
+                continue
+            c = np.asarray(self.consts[name], dtype=np.float64)
+            if c.ndim != 2 or c.shape[0] != 1:
+                self._fail(f"concatenates a constant of shape {list(c.shape)}; expected [1, features]")
+            perm.append(np.full(c.shape[1], -1))
+            fixed.append(c[0])
+        out = x.relabel(x.labels, perm=np.concatenate(perm).astype(np.int64))
+        out.fixed = np.concatenate(fixed)
+        return out
+
     # -- the source's own logits -------------------------------------------
 
     def logits(self, inputs, tap):
         """Value `tap` of the graph evaluated in numpy on one-hot inputs [N, 4, L]."""
+        return np.stack([values[tap].reshape(-1) for values in self._evaluate(inputs)])
+
+    def output_values(self, inputs):
+        """Each graph output on one-hot inputs [N, 4, L], as [N, size] in
+        docs/model-format.md order ([C, L] channel-major, or flat features)."""
+        runs = self._evaluate(inputs)
+        return [np.stack([data.canonical(values[name][0]).reshape(-1) for values in runs])
+                for (name, _, _), data in zip(self.graph_outputs, self.output_data)]
+
+    def _evaluate(self, inputs):
         feeds = self.input.from_canonical(np.asarray(inputs, dtype=np.float64))
         out = []
         for x in feeds:  # one at a time: exporters may fix the batch size at 1
             try:
-                values = onnx_eval.evaluate(self.model, {self.input_name: x[None]})
+                out.append(onnx_eval.evaluate(self.model, {self.input_name: x[None]}))
             except (onnx_eval.EvalError, ValueError) as exc:
                 raise ConversionError(f"evaluating the graph: {exc}") from None
-            out.append(values[tap].reshape(-1))
-        return np.stack(out)
+        return out

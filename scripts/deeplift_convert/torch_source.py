@@ -9,6 +9,8 @@ the module's own forward pass, catch a forward() that does anything else.
 import collections
 import collections.abc
 import copy
+import pickle
+import types
 import warnings
 
 import numpy as np
@@ -234,9 +236,12 @@ def load(path):
     try:
         obj = torch.load(path, map_location="cpu")
     except (AttributeError, ModuleNotFoundError) as exc:
-        raise ConversionError(f"can't unpickle it: {exc}. A whole saved module needs its class "
-                              "importable (add its directory to PYTHONPATH), or save the state_dict and "
-                              "pass --arch") from None
+        # A bpnet-lite model unpickles without bpnetlite (and its dependencies) installed
+        obj = _bpnet_lite_without_class(path)
+        if obj is None:
+            raise ConversionError(f"can't unpickle it: {exc}. A whole saved module needs its class "
+                                  "importable (add its directory to PYTHONPATH), or save the state_dict and "
+                                  "pass --arch") from None
     except Exception as exc:  # pickle, zip and torch's own errors alike
         raise ConversionError(f"not a torch.save file ({exc})") from None
     if isinstance(obj, nn.Module):
@@ -337,3 +342,167 @@ def from_state_dict(state, arch):
     if extra:
         raise ConversionError(f"state_dict tensors not used by --arch: {', '.join(extra)}")
     return nn.Sequential(modules)
+
+
+def _tensors(output, what="the module's output"):
+    """A forward pass's outputs as a flat list of tensors (tuples and lists
+    flattened in order, as torch.onnx.export does)."""
+    if isinstance(output, torch.Tensor):
+        return [output]
+    if isinstance(output, (tuple, list)):
+        return [t for item in output for t in _tensors(item, what)]
+    raise ConversionError(f"{what} holds a {type(output).__name__}; only tensors, tuples and lists of "
+                          "tensors are supported")
+
+
+def output_names(shapes):
+    """Names for the outputs of a forward pass, from their shapes: [N, S, P]
+    'profile', [N, 1] 'counts', others 'output<i>' (a repeated name gets its
+    index appended). They are the default task names of a graph model."""
+    names = ["profile" if len(s) == 3 else "counts" if list(s[1:]) == [1] else f"output{i}"
+             for i, s in enumerate(shapes)]
+    return [f"{n}{i}" if names.count(n) > 1 else n for i, n in enumerate(names)]
+
+
+def exported_source(module, length, directory):
+    """A module that is not an nn.Sequential: torch.onnx.export (opset 13,
+    batch size 1, shapes folded) to directory/model.onnx, then the ONNX
+    path; its source values come from the module itself (ExportedSource)."""
+    from .onnx_source import OnnxSource
+
+    class ExportedSource(OnnxSource):
+        MISMATCH = ("The module's ONNX export disagrees with its own forward pass (a forward() that "
+                    "depends on more than its input?)")
+
+        def __init__(self):
+            torch.set_grad_enabled(False)
+            warnings.filterwarnings("ignore")   # torch's export notes and TracerWarnings
+            self.net = copy.deepcopy(module).double().eval()
+            export = copy.deepcopy(module).float().eval()
+            x = torch.zeros((1, 4, length), dtype=torch.float32)
+            try:
+                shapes = [tuple(t.shape) for t in _tensors(export(x))]
+            except ConversionError:
+                raise
+            except Exception as exc:
+                raise ConversionError(f"running the model on a [1, 4, {length}] one-hot input failed: "
+                                      f"{exc} (is --length right? forward() must take the one-hot sequence "
+                                      "alone: a bpnet-lite model with control tracks needs them)") from None
+            path = f"{directory}/model.onnx"
+            try:
+                torch.onnx.export(export, x, path, opset_version=13, input_names=["dna"],
+                                  output_names=output_names(shapes), do_constant_folding=True)
+            except Exception as exc:
+                raise ConversionError(f"torch.onnx.export failed: {exc}") from None
+            super().__init__(path, length)
+
+        def _torch(self, inputs):
+            try:
+                return [t.numpy() for t in _tensors(self.net(torch.as_tensor(inputs, dtype=torch.float64)))]
+            except Exception as exc:
+                raise ConversionError(f"running the model on [N, 4, L] one-hot input failed: {exc}") from None
+
+        def output_values(self, inputs):
+            """The module's own outputs (float64), in docs/model-format.md order."""
+            outs = self._torch(inputs)
+            if len(outs) != len(self.graph_outputs):
+                raise ConversionError(f"the module returns {len(outs)} tensors, its export "
+                                      f"{len(self.graph_outputs)}")
+            return [np.stack([data.canonical(v).reshape(-1) for v in out])
+                    for data, out in zip(self.output_data, outs)]
+
+        def logits(self, inputs, tap):
+            """A sequential model's logits from the export (they may lie before
+            the module's output function), after checking that the export's
+            output is the module's own."""
+            runs = self._evaluate(inputs)
+            (final,) = self._torch(inputs)
+            name = self.graph.output[0].name
+            exported = np.stack([values[name].reshape(final.shape[1:]) for values in runs])
+            if not np.allclose(exported, final, rtol=1e-4, atol=1e-4):
+                raise ConversionError(self.MISMATCH)
+            return np.stack([values[tap].reshape(-1) for values in runs])
+
+    return ExportedSource()
+
+
+# -- bpnet-lite models whose class cannot be imported ------------------------
+
+class _Stub:
+    """Stands for a class the unpickler cannot import; keeps its attributes."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __setstate__(self, state):
+        if isinstance(state, tuple) and len(state) == 2:   # (dict, slots)
+            state = state[0]
+        if isinstance(state, dict):
+            self.__dict__.update(state)
+
+
+class _StubUnpickler(pickle.Unpickler):
+    def find_class(self, module, name):
+        try:
+            return super().find_class(module, name)
+        except (ImportError, AttributeError):
+            return type(name, (_Stub,), {"__module__": module})
+
+
+class BPNetLite(nn.Module):
+    """jmschrei/bpnet-lite's BPNet without control tracks, rebuilt from a
+    saved model's own modules when bpnetlite cannot be imported: 'same'
+    padded convolutions, X = X + relu(rconv(X)), the profile trimmed by
+    `trimming` on each side, the counts a Linear of the trunk's mean over
+    [start − 37, end + 37) (with the constant log(0 + 1) appended when the
+    Linear has one input more than there are filters, as older versions do)."""
+
+    def __init__(self, iconv, rconvs, fconv, linear, trimming):
+        super().__init__()
+        self.iconv, self.rconvs, self.fconv, self.linear = iconv, rconvs, fconv, linear
+        self.trimming = trimming
+
+    def forward(self, x):
+        start, end = self.trimming, x.shape[2] - self.trimming
+        x = torch.relu(self.iconv(x))
+        for rconv in self.rconvs:
+            x = x + torch.relu(rconv(x))
+        profile = self.fconv(x)[:, :, start:end]
+        counts = torch.mean(x[:, :, start - 37:end + 37], dim=2)
+        if self.linear.in_features == counts.shape[1] + 1:
+            counts = torch.cat([counts, torch.zeros_like(counts[:, :1])], dim=1)   # log(0 + 1)
+        return profile, self.linear(counts).reshape(x.shape[0], 1)
+
+
+def _bpnet_lite_without_class(path):
+    """A BPNetLite from a torch.save'd bpnet-lite BPNet whose class cannot be
+    imported (its attributes iconv, rconvs, fconv, linear, trimming), or None."""
+    stub_pickle = types.ModuleType("deeplift_stub_pickle")
+    stub_pickle.__dict__.update({k: v for k, v in vars(pickle).items() if not k.startswith("__")})
+    stub_pickle.Unpickler = _StubUnpickler
+    # Some torch versions (Debian's 1.13) replace pickle_module by the pickle module
+    # itself unless weights_only: their module-level name is swapped for the call.
+    serialization = torch.serialization
+    saved = serialization.pickle
+    serialization.pickle = stub_pickle
+    try:
+        obj = torch.load(path, map_location="cpu", pickle_module=stub_pickle)
+    except Exception:
+        return None
+    finally:
+        serialization.pickle = saved
+    state = getattr(obj, "__dict__", {})
+    modules = state.get("_modules") or {}
+    iconv, rconvs, fconv, linear = (modules.get(k) for k in ("iconv", "rconvs", "fconv", "linear"))
+    if not (isinstance(obj, _Stub) and type(obj).__name__ == "BPNet" and isinstance(iconv, nn.Conv1d)
+            and isinstance(rconvs, nn.ModuleList) and isinstance(fconv, nn.Conv1d)
+            and isinstance(linear, nn.Linear) and isinstance(state.get("trimming"), int)):
+        return None
+    if fconv.in_channels != iconv.out_channels:
+        raise ConversionError(f"a bpnet-lite BPNet with {fconv.in_channels - iconv.out_channels} control "
+                              "tracks: its profile head reads them as extra channels, and deeplift-cpp scores "
+                              "the sequence alone")
+    module = BPNetLite(iconv, rconvs, fconv, linear, state["trimming"])
+    module.conversion_note = (f"the class {type(obj).__module__}.BPNet is not importable: the model is rebuilt "
+                              f"as bpnet-lite's BPNet from its saved layers (trimming {state['trimming']})")
+    return module

@@ -39,37 +39,105 @@ def _prelu(x, slope):
     return np.where(x > 0, x, slope * x)
 
 
-def logits(arch, tensors, x):
-    """The last dense layer's output for one one-hot input x [4, L] (rows A, C,
-    G, T), before the output function and without softmax's mean
-    normalisation (docs/scoring.md applies that at scoring time, not here).
-    tensors maps state_dict names to arrays; computed in float64."""
+def _layer(spec, inputs, tensor):
+    """One layer's output from its inputs' outputs (docs/model-format.md,
+    docs/graph-models.md)."""
+    kind = spec["type"]
+    a = inputs[0]
+    if kind == "conv1d":
+        return _conv1d(spec, a, tensor(spec["name"] + ".weight"), tensor(spec["name"] + ".bias"))
+    if kind == "dense":
+        return tensor(spec["name"] + ".weight") @ a + tensor(spec["name"] + ".bias")
+    if kind == "prelu":
+        return _prelu(a, tensor(spec["name"] + ".weight"))
+    if kind == "relu":
+        return np.maximum(a, 0.0)
+    if kind == "sigmoid":
+        return 1.0 / (1.0 + np.exp(-a))
+    if kind == "tanh":
+        return np.tanh(a)
+    if kind == "maxpool1d":
+        return _pool(spec, a, np.max)
+    if kind == "avgpool1d":
+        return _pool(spec, a, np.mean)
+    if kind == "flatten":
+        return a.reshape(-1)  # channel-major: feature c·L + l
+    if kind == "add":
+        return np.sum(inputs, axis=0)
+    if kind == "concat":
+        return np.concatenate(inputs, axis=0)
+    if kind == "crop1d":
+        length = a.shape[1]
+        if "length" in spec:
+            left = (length - spec["length"]) // 2
+            right = length - spec["length"] - left
+        else:
+            left, right = spec.get("left", 0), spec.get("right", 0)
+        return a[:, left:length - right]
+    raise ArchError(f"unknown layer type: {kind}")
+
+
+def _tensor_reader(tensors):
     def tensor(name):
         if name not in tensors:
             raise ArchError(f"missing tensor {name}")
         return np.asarray(tensors[name], dtype=np.float64)
+    return tensor
 
-    a = np.asarray(x, dtype=np.float64)
-    for spec in arch["layers"]:
-        kind = spec["type"]
-        if kind == "conv1d":
-            a = _conv1d(spec, a, tensor(spec["name"] + ".weight"), tensor(spec["name"] + ".bias"))
-        elif kind == "dense":
-            a = tensor(spec["name"] + ".weight") @ a + tensor(spec["name"] + ".bias")
-        elif kind == "prelu":
-            a = _prelu(a, tensor(spec["name"] + ".weight"))
-        elif kind == "relu":
-            a = np.maximum(a, 0.0)
-        elif kind == "sigmoid":
-            a = 1.0 / (1.0 + np.exp(-a))
-        elif kind == "tanh":
-            a = np.tanh(a)
-        elif kind == "maxpool1d":
-            a = _pool(spec, a, np.max)
-        elif kind == "avgpool1d":
-            a = _pool(spec, a, np.mean)
-        elif kind == "flatten":
-            a = a.reshape(-1)  # channel-major: feature c·L + l
+
+def activations(arch, tensors, x):
+    """{layer name: output} of every layer for one one-hot input x [4, L]
+    (float64); layers read their "inputs" (default: the layer before), as
+    in docs/graph-models.md. Unnamed layers are '<type><index>'."""
+    tensor = _tensor_reader(tensors)
+    values = {"input": np.asarray(x, dtype=np.float64)}
+    previous = "input"
+    for i, spec in enumerate(arch["layers"]):
+        name = spec.get("name", f"{spec['type']}{i}")
+        values[name] = _layer(spec, [values[n] for n in spec.get("inputs", [previous])], tensor)
+        previous = name
+    return values
+
+
+def profile_value(z):
+    """A profile task's target f = Σᵢ pᵢ·z̃ᵢ, z̃ = z − mean(z), p = softmax(z̃),
+    over all strands and positions (docs/graph-models.md), in float64."""
+    z = np.asarray(z, dtype=np.float64).reshape(-1)
+    zt = z - z.mean()
+    p = np.exp(zt - zt.max())
+    p /= p.sum()
+    return float(np.dot(p, zt))
+
+
+def output_values(arch, tensors, x):
+    """[(output entry, value)] of a version 2 model with "outputs" for one
+    input x [4, L]: each output layer's activation ([S, L] or [C])."""
+    values = activations(arch, tensors, x)
+    return [(entry, values[entry["layer"]]) for entry in arch["outputs"]]
+
+
+def task_values(arch, outputs):
+    """The task values (one per task, in task order) of a version 2 model
+    from its outputs' activations [(entry, value)]: a profile output's f, a
+    scalar output's rows."""
+    out = []
+    for entry, value in outputs:
+        value = np.asarray(value, dtype=np.float64)
+        if value.ndim == 2 and value.shape[1] > 1:
+            out.append(profile_value(value))
         else:
-            raise ArchError(f"unknown layer type: {kind}")
-    return a
+            out += [float(v) for v in value.reshape(-1)]
+    return np.array(out)
+
+
+def logits(arch, tensors, x):
+    """The last dense layer's output for one one-hot input x [4, L] (rows A, C,
+    G, T), before the output function and without softmax's mean
+    normalisation (docs/scoring.md applies that at scoring time, not here).
+    For a model with "outputs" (docs/graph-models.md): its task values, a
+    profile task's f among them. tensors maps state_dict names to arrays;
+    computed in float64."""
+    if "outputs" in arch:
+        return task_values(arch, output_values(arch, tensors, x))
+    values = activations(arch, tensors, x)
+    return values[arch["layers"][-1].get("name", f"{arch['layers'][-1]['type']}{len(arch['layers']) - 1}")]

@@ -113,11 +113,13 @@ def _layer_inputs(spec, i, where, shapes, previous):
     return names
 
 
-def tensor_specs(arch):
+def tensor_specs(arch, shapes_out=None):
     """Walk the layers, checking that shapes chain, and list the tensors.
 
     Returns [(name, shape, kind, fan_in)] in layer order; kind is one of
-    weight, bias, slope.
+    weight, bias, slope. With a dict shapes_out (graph architectures only),
+    it receives each layer's output shape by name and the outputs are not
+    checked (converters use it to decide what the outputs are).
     """
     if not isinstance(arch, dict):
         raise ArchError("architecture must be a JSON object")
@@ -232,6 +234,9 @@ def tensor_specs(arch):
         if graph:
             previous = name if name is not None else f"#{i}"
             shapes[previous] = shape
+    if graph and shapes_out is not None:
+        shapes_out.update(shapes)
+        return specs
     if graph:
         _check_outputs(arch, shapes, fed)
         for i, spec in enumerate(layers):
@@ -304,8 +309,10 @@ def make_test_vectors(arch, tensors, count, seed):
     computed in float64 from the float32 weights as stored."""
     from . import forward
     if is_graph(arch):
-        # forward.py is sequential; a graph model's test vectors come from
-        # its source framework (tests/tools/bpnet_models.py: PyTorch)
+        # A graph model's test vectors come from its source framework
+        # (tests/tools/bpnet_models.py: PyTorch; scripts/convert-model), not
+        # from the writer's own forward pass (forward.py runs graphs too, but
+        # for the converter's check against the source)
         raise ArchError("test vectors for a graph model (version 2) are not computed here")
     named = dict(tensors)
     rng = np.random.default_rng(seed + 1)

@@ -22,8 +22,10 @@ Keras' own terms from the same weights. Its dense layer with the column
 permutation undone (the classic conversion bug) is refused at load by the
 embedded test vectors (score-seqs exit 2, "test vector"), and loads with
 --no-verify. Also: state_dict + --arch converts to the same file as the
-module; a custom module whose forward() is not its children in order is
-refused by the converter's own check; unsupported modules and ONNX ops fail with exit 1 naming the module
+module; a custom (not nn.Sequential) module with a functional ReLU in its
+forward() converts through torch.onnx.export with the ReLU, while an
+nn.Sequential whose forward() is not its children in order is refused by
+the converter's own check; unsupported modules and ONNX ops fail with exit 1 naming the module
 path or node and the type.
 
 Run:  /usr/bin/python3 tests/convert/test_convert_model.py --bin BUILD [--source SRC]
@@ -277,28 +279,54 @@ class Net(nn.Module):
         if self.functional:
             x = F.relu(x)
         return self.fc(self.flat(self.pool(x)))
+
+
+class SequentialNet(nn.Sequential):
+    \"\"\"An nn.Sequential whose forward() adds a functional ReLU after its first layer.\"\"\"
+
+    def forward(self, x):
+        x = F.relu(self[0](x))
+        for layer in list(self)[1:]:
+            x = layer(x)
+        return x
 """
 
 
 @RUN.check
 def custom_forward_is_checked():
-    """A custom module is walked in registration order; when its forward()
+    """A custom module goes through torch.onnx.export, so a functional
+    activation in its forward() is converted too (docs/converters.md); an
+    nn.Sequential is walked in registration order, and when its forward()
     does something else the converter's check against the module refuses."""
     with open(os.path.join(TMP, "custom_net.py"), "w") as fh:
         fh.write(CUSTOM)
     sys.path.insert(0, TMP)
     import custom_net
     env = dict(os.environ, PYTHONPATH=TMP)
-    for functional, expect in ((False, 0), (True, 1)):
-        torch.manual_seed(4)
-        path = os.path.join(TMP, f"custom{int(functional)}.pt")
-        torch.save(custom_net.Net(functional).eval(), path)
-        proc = subprocess.run(CONVERT + [path, path + ".safetensors", "--length", str(LENGTH)],
+    torch.manual_seed(4)
+    cases = [(custom_net.Net(False), 0, ["conv1d", "maxpool1d", "flatten", "dense"]),
+             (custom_net.Net(True), 0, ["conv1d", "relu", "maxpool1d", "flatten", "dense"]),
+             (custom_net.SequentialNet(nn.Conv1d(4, 6, 9), nn.MaxPool1d(8), nn.Flatten(), nn.Linear(6 * 24, 2)),
+              1, None)]
+    for i, (module, expect, types) in enumerate(cases):
+        path = os.path.join(TMP, f"custom{i}.pt")
+        torch.save(module.eval(), path)
+        out = path + ".safetensors"
+        proc = subprocess.run(CONVERT + [path, out, "--length", str(LENGTH), "--output", "linear"],
                               capture_output=True, text=True, env=env)
-        require(proc.returncode == expect, f"functional={functional}: exit {proc.returncode}, expected {expect}"
-                                           f"\n  stderr: {proc.stderr.strip()}")
+        require(proc.returncode == expect, f"case {i} ({type(module).__name__}): exit {proc.returncode}, "
+                                           f"expected {expect}\n  stderr: {proc.stderr.strip()}")
         if expect:
             require("disagrees with the source" in proc.stderr, f"unhelpful message: {proc.stderr.strip()}")
+            require(not os.path.exists(out), "a refused conversion wrote its output")
+            continue
+        arch, _, _ = safetensors_model.load(out)
+        got = [layer["type"] for layer in arch["layers"]]
+        require(got == types, f"case {i}: layers {got}, expected {types}")
+        with torch.no_grad():
+            want = module.double()(torch.as_tensor(OHE, dtype=torch.float64)).numpy()
+        prefix, _ = score(out, f"custom{i}", "--formats", "tsv")
+        check_logits(f"custom{i}", read_logits(prefix, ["task0", "task1"]), want)
 
 
 # -- a Keras-layout network written in ONNX ---------------------------------
