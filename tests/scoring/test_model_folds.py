@@ -21,6 +21,8 @@ docs/outputs.md "predictions.tsv").
   Keras-style twin (other layers, the same input length and tasks) likewise,
   but its predictions to float32 rounding (the batch is the smaller of the
   two models').
+- Tasks are matched by name: fold 0 with its output rows and task names in
+  reverse order, averaged with fold 0, gives fold 0's own scores.
 - Models that disagree (input length, a scored task missing, a task of
   another kind, output kind) fail with exit 2, a message naming both files
   and what differs, and no output; models that differ only in tasks not
@@ -214,6 +216,29 @@ def graph_models_with_profile_and_counts_are_averaged():
     together = score([folds[0], keras], fasta, os.path.join(TMP, "graph.twins"), options)
     check_mean("graph twins", [singles["lite0"], singles["keras"]], together, ["profile", "counts"])
     check_predictions("graph twins", [singles["lite0"], singles["keras"]], together, exact=False)
+
+
+@RUN.check
+def tasks_are_matched_by_name():
+    """A copy of fold 0 whose output rows (and task names) are in reverse
+    order: the same function, so the mean with fold 0 is fold 0's own scores,
+    and each model's columns are fold 0's predictions."""
+    arch, tensors, _ = safetensors_model.load(FOLDS[0])
+    arch = json.loads(json.dumps(arch))
+    arch["tasks"] = arch["tasks"][::-1]
+    tensors = {name: np.asarray(value) for name, value in tensors.items()}
+    tensors["out.weight"], tensors["out.bias"] = tensors["out.weight"][::-1], tensors["out.bias"][::-1]
+    reversed_fold = model_zoo.write_model(arch, os.path.join(TMP, "reversed.safetensors"), weights=tensors,
+                                          source=ARGS.source)
+    options = ["--reference", "gc:0.4", "--formats", "npz,tsv", "--threads", "2", "--quiet"]
+    single = score([FOLDS[0]], FASTA, os.path.join(TMP, "byname.single"), options)
+    together = score([FOLDS[0], reversed_fold], FASTA, os.path.join(TMP, "byname.both"), options)
+    for task in TASKS:
+        for kind in ("contrib", "hyp"):
+            want, got = npz(single, f"{task}.{kind}"), npz(together, f"{task}.{kind}")
+            worst = np.abs(got - want).max() / np.abs(want).max()
+            require(worst <= 1e-6, f"{task}.{kind}: {worst:.3g} of the largest value from fold 0's own")
+    check_predictions("by name", [single, single], together, exact=False)
 
 
 def arch_with(change):
