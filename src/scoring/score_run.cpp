@@ -165,9 +165,8 @@ ScoreRun::ScoreRun(const ScoreOptions& options, std::ostream& log)
     make_reference(reference, std::string(length_, 'N'), 0, 0, shared_reference_.data(), input_path_);
   }
   workers_.resize(plan_.threads);
-  for (auto& worker : workers_)
-    worker.scorer =
-        std::make_unique<EnsembleScorer>(*ensemble_, has_reference_ && reference.shared() ? &shared_reference_ : nullptr);
+  const Matrix* shared = has_reference_ && reference.shared() ? &shared_reference_ : nullptr;
+  for (auto& worker : workers_) worker.scorer = std::make_unique<EnsembleScorer>(*ensemble_, shared);
   average_ = std::make_unique<WindowAverage>(task_count_, length_);
   // RevealCancel asked of a nonlinearity whose input no layer splits
   // (docs/graph-models.md): said once, not silently turned into Rescale.

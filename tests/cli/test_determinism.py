@@ -89,7 +89,8 @@ def main():
         files = listing(runs["threads1"])
         checker.check(len(files) == 11 and listing(runs["threads2"]) == files, f"two models: output files {files}")
         for name in files:
-            same = filecmp.cmp(os.path.join(runs["threads1"], name), os.path.join(runs["threads2"], name), shallow=False)
+            same = filecmp.cmp(os.path.join(runs["threads1"], name), os.path.join(runs["threads2"], name),
+                               shallow=False)
             checker.check(same, f"two models: {name} differs between --threads 1 and 2")
     return checker.finish()
 
