@@ -13,8 +13,9 @@ int main(int argc, char** argv) {
   deeplift::ScoreOptions options;  // holds every default
   po::options_description described("Options", 110, 55);
   described.add_options()
-      ("model,m", po::value(&options.model)->required(),
-       "model file (.safetensors, docs/model-format.md), or a bundled model by name (gata_tal)")
+      ("model,m", po::value(&options.models)->required(),
+       "model file (.safetensors, docs/model-format.md), or a bundled model by name (gata_tal); give it several "
+       "times to average folds: scores are the mean over the models, predictions per model")
       ("fasta,f", po::value(&options.fasta), "sequences to score (FASTA, plain/gzip/bgzip); or:")
       ("genome,g", po::value(&options.genome), "indexed genome FASTA (plain or bgzip; .fai/.gzi built if missing) …")
       ("bed,b", po::value(&options.bed), "… and the BED3+ regions of it to score")
@@ -61,7 +62,7 @@ int main(int argc, char** argv) {
       [&](const po::variables_map&) { deeplift::check_score_options(options); }};
   return deeplift::app_main(argc, argv, app, described, [&](const po::variables_map& values) {
     options.verify_model = values.count("no-verify") == 0;
-    options.model = deeplift::resolve_bundled(options.model, "models", ".safetensors");
+    for (auto& model : options.models) model = deeplift::resolve_bundled(model, "models", ".safetensors");
     deeplift::score_sequences(options, std::cerr);
   });
 }

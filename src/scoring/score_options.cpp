@@ -42,7 +42,7 @@ ScorePlan check_score_options(const ScoreOptions& options) {
   if (options.ig_steps < 1) problem("--ig-steps must be >= 1");
   if (options.stride < 0) problem("--stride must be >= 1 (or 0 for half the input length)");
   if (options.center_width < 0) problem("--center-width must be >= 1");
-  if (options.model.empty()) problem("--model MODEL is required");
+  if (options.models.empty()) problem("--model MODEL is required");
   if (options.out.empty()) problem("--out PREFIX is required");
   // "dir/" would write hidden files "dir/.predictions.tsv", "dir/.ohe.npz", ...
   else if (options.out.back() == '/')

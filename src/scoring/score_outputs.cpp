@@ -34,12 +34,15 @@ ScoreOutputs::ScoreOutputs(ScoreOutputsConfig config) : config_(std::move(config
     predictions_ = std::make_unique<AtomicFile>(prefix + ".predictions.tsv");
     std::FILE* out = predictions_->stream();
     std::fputs("name", out);
-    for (int t : config_.scored) {
-      const std::string& task = config_.all_tasks[t];
-      std::fprintf(out, "\t%s.logit", task.c_str());
-      if (config_.output != OutputKind::Linear) std::fprintf(out, "\t%s.prob", task.c_str());
-      if (config_.has_reference) std::fprintf(out, "\t%s.ref_logit", task.c_str());
-    }
+    const size_t models = config_.models.size();
+    for (size_t m = 0; m < models; ++m)
+      for (const auto& name : config_.scored_tasks) {
+        // One model keeps the plain names; several are told apart by their place on the command line.
+        const std::string task = models == 1 ? name : "model" + std::to_string(m + 1) + "." + name;
+        std::fprintf(out, "\t%s.logit", task.c_str());
+        if (config_.output != OutputKind::Linear) std::fprintf(out, "\t%s.prob", task.c_str());
+        if (config_.has_reference) std::fprintf(out, "\t%s.ref_logit", task.c_str());
+      }
     std::fputc('\n', out);
   }
   if (config_.formats.npz) {
@@ -66,13 +69,16 @@ void ScoreOutputs::add_window(const std::string& name, const float* one_hot, con
   if (predictions_) {
     std::FILE* out = predictions_->stream();
     std::fputs(name.c_str(), out);
-    const int tasks = static_cast<int>(config_.all_tasks.size());
-    const Matrix logit_column = Eigen::Map<const Matrix>(logits, tasks, 1);
-    const Matrix probabilities = output_probabilities(logit_column, config_.output);
-    for (int t : config_.scored) {
-      std::fprintf(out, "\t%.9g", logits[t]);
-      if (config_.output != OutputKind::Linear) std::fprintf(out, "\t%.9g", probabilities(t, 0));
-      if (config_.has_reference) std::fprintf(out, "\t%.9g", ref_logits[t]);
+    long row = 0;  // the model's first row of the stacked logits
+    for (const PredictionModel& model : config_.models) {
+      const Matrix logit_column = Eigen::Map<const Matrix>(logits + row, model.task_count, 1);
+      const Matrix probabilities = output_probabilities(logit_column, config_.output);
+      for (int t : model.scored) {
+        std::fprintf(out, "\t%.9g", logits[row + t]);
+        if (config_.output != OutputKind::Linear) std::fprintf(out, "\t%.9g", probabilities(t, 0));
+        if (config_.has_reference) std::fprintf(out, "\t%.9g", ref_logits[row + t]);
+      }
+      row += model.task_count;
     }
     std::fputc('\n', out);
   }

@@ -13,6 +13,7 @@
 #include "deeplift/io/sequence_source.hpp"
 #include "deeplift/model/model.hpp"
 #include "deeplift/scoring/chunk_pipeline.hpp"
+#include "deeplift/scoring/model_ensemble.hpp"
 #include "deeplift/scoring/reference.hpp"
 #include "deeplift/scoring/score_outputs.hpp"
 #include "deeplift/scoring/scoring_batch.hpp"
@@ -56,7 +57,7 @@ struct Chunk {
 
 // Per-thread scoring state, reused batch after batch.
 struct Worker {
-  std::unique_ptr<WindowScorer> scorer;
+  std::unique_ptr<EnsembleScorer> scorer;
   Matrix references;  // [4, L*windows*K] when each window has its own
 };
 
@@ -75,13 +76,16 @@ class ScoreRun {
   void score_batch(Chunk& chunk, long batch, Worker& worker) const;
   void write_chunk(const Chunk& chunk);
   void show_progress();
+  // ", mean of N models" with several --model; empty with one.
+  std::string models_description() const;
 
   const ScoreOptions& options_;
   std::ostream& log_;
   const Clock::time_point started_ = Clock::now();
   ScorePlan plan_;
-  Model model_;
-  ScoringSettings settings_;
+  std::vector<Model> models_;  // --model, in the order given
+  std::unique_ptr<ModelEnsemble> ensemble_;
+  ScoringSettings settings_;  // what the models share (their own: ensemble_->settings(m))
   std::unique_ptr<ReferenceArray> reference_array_;  // --reference npz:FILE
   int length_ = 0, stride_ = 0, task_count_ = 0, batch_windows_ = 1;
   bool has_reference_ = false, own_references_ = false;
@@ -107,17 +111,16 @@ class ScoreRun {
 ScoreRun::ScoreRun(const ScoreOptions& options, std::ostream& log)
     : options_(options),
       log_(log),
-      plan_(check_score_options(options)),
-      model_(load_model(options.model, ModelLoadOptions{options.verify_model})) {
+      plan_(check_score_options(options)) {
+  models_.reserve(options.models.size());  // the ensemble holds their addresses
+  for (const auto& path : options.models) models_.push_back(load_model(path, ModelLoadOptions{options.verify_model}));
   settings_.method = plan_.method;
-  settings_.tasks = select_tasks(options.tasks, model_.tasks());
   settings_.ig_steps = options.ig_steps;
   settings_.profile_target = plan_.profile_target;
   // Hypothetical contributions only go to npz files.
   settings_.hypothetical = plan_.formats.npz;
-  length_ = model_.input_length();
+  length_ = models_.front().input_length();
   stride_ = options.stride > 0 ? options.stride : std::max(1, length_ / 2);
-  task_count_ = static_cast<int>(settings_.tasks.size());
   has_reference_ = uses_reference(plan_.method);
   const ReferenceSpec& reference = plan_.reference;
   if (has_reference_ && reference.kind == ReferenceSpec::Kind::Npz)
@@ -125,11 +128,15 @@ ScoreRun::ScoreRun(const ScoreOptions& options, std::ostream& log)
   settings_.references_per_window =
       !has_reference_ ? 1 : reference_array_ ? reference_array_->per_window() : reference.per_sequence();
   own_references_ = has_reference_ && !reference.shared();
-  // A batch holds whole windows with all their references; --batch-size is
-  // an upper bound, the workspace's bytes the other (scoring_batch.hpp).
-  const ScoringBatch batch = scoring_batch(model_, settings_, options.batch_size);
-  batch_windows_ = batch.windows;
-  settings_.ism_batch_size = batch.ism_mutants;
+  // Checks that the models agree (before the input is read) and sizes the
+  // batches: a batch holds whole windows with all their references;
+  // --batch-size is an upper bound, the workspace's bytes the other
+  // (scoring_batch.hpp), for each model.
+  std::vector<const Model*> models;
+  for (const Model& model : models_) models.push_back(&model);
+  ensemble_ = std::make_unique<ModelEnsemble>(models, options.tasks, settings_, options.batch_size);
+  task_count_ = static_cast<int>(ensemble_->scored_tasks().size());
+  batch_windows_ = ensemble_->batch_windows();
   chunk_windows_ = static_cast<long>(batch_windows_) * plan_.threads * 4;
 
   source_ = plan_.from_genome ? open_genome_regions(options.genome, options.bed,
@@ -141,15 +148,15 @@ ScoreRun::ScoreRun(const ScoreOptions& options, std::ostream& log)
   ScoreOutputsConfig config;
   config.prefix = options.out;
   config.formats = plan_.formats;
-  config.all_tasks = model_.tasks();
-  config.output = model_.output();
-  config.scored = settings_.tasks;
-  for (int t : settings_.tasks) config.scored_tasks.push_back(model_.tasks()[t]);
+  config.output = models_.front().output();
+  for (int m = 0; m < ensemble_->size(); ++m)
+    config.models.push_back({ensemble_->model(m).task_count(), ensemble_->settings(m).tasks});
+  config.scored_tasks = ensemble_->scored_tasks();
   config.has_reference = has_reference_;
   config.length = length_;
   config.chrom_sizes = source_->chrom_sizes();
-  config.description =
-      "deeplift-cpp " + method_name(plan_.method) + (has_reference_ ? " vs " + options.reference : "");
+  config.description = "deeplift-cpp " + method_name(plan_.method) +
+                       (has_reference_ ? " vs " + options.reference : "") + models_description();
   config.threads = plan_.threads;
   outputs_ = std::make_unique<ScoreOutputs>(config);
 
@@ -158,13 +165,12 @@ ScoreRun::ScoreRun(const ScoreOptions& options, std::ostream& log)
     make_reference(reference, std::string(length_, 'N'), 0, 0, shared_reference_.data(), input_path_);
   }
   workers_.resize(plan_.threads);
-  for (auto& worker : workers_)
-    worker.scorer = std::make_unique<WindowScorer>(model_, settings_,
-                                                   has_reference_ && reference.shared() ? &shared_reference_ : nullptr);
+  const Matrix* shared = has_reference_ && reference.shared() ? &shared_reference_ : nullptr;
+  for (auto& worker : workers_) worker.scorer = std::make_unique<EnsembleScorer>(*ensemble_, shared);
   average_ = std::make_unique<WindowAverage>(task_count_, length_);
   // RevealCancel asked of a nonlinearity whose input no layer splits
   // (docs/graph-models.md): said once, not silently turned into Rescale.
-  const auto& fallbacks = workers_.front().scorer->rescale_fallbacks();
+  const auto& fallbacks = ensemble_->rescale_fallbacks();
   if (!fallbacks.empty() && !options.quiet) {
     log_ << "score-seqs: no Δ split reaches";
     for (const auto& name : fallbacks) log_ << " '" << name << "'";
@@ -224,7 +230,7 @@ long ScoreRun::read_chunk(Chunk& chunk) {
 void ScoreRun::score_batch(Chunk& chunk, long batch, Worker& worker) const {
   const long first = batch * batch_windows_;
   const int count = static_cast<int>(std::min<long>(batch_windows_, chunk.size() - first));
-  const int per_window = settings_.references_per_window;
+  const int per_window = settings_.references_per_window;  // the same for every model
   const long block = length_;
   if (own_references_) {
     worker.references.resize(4, static_cast<long>(count) * per_window * block);
@@ -282,6 +288,10 @@ void ScoreRun::write_chunk(const Chunk& chunk) {
   if (progress_ && Clock::now() - last_progress_ > std::chrono::seconds(1)) show_progress();
 }
 
+std::string ScoreRun::models_description() const {
+  return models_.size() > 1 ? ", mean of " + std::to_string(models_.size()) + " models" : "";
+}
+
 void ScoreRun::show_progress() {
   last_progress_ = Clock::now();
   const double seconds = std::chrono::duration<double>(last_progress_ - started_).count();
@@ -314,7 +324,8 @@ ScoreSummary ScoreRun::run() {
     log_ << "score-seqs: " << summary_.records << " records, " << summary_.windows << " windows, " << summary_.bases
          << " bp in " << summary_.seconds << " s ("
          << static_cast<long>(static_cast<double>(summary_.windows) / std::max(summary_.seconds, 1e-9))
-         << " windows/s); " << method_name(plan_.method) << (has_reference_ ? " vs " + options_.reference : "");
+         << " windows/s); " << method_name(plan_.method) << (has_reference_ ? " vs " + options_.reference : "")
+         << models_description();
     if (summary_.skipped_regions) log_ << "; skipped " << summary_.skipped_regions << " regions past a chromosome end";
     if (summary_.merged_regions) log_ << "; merged " << summary_.merged_regions << " overlapping regions";
     log_ << "\n";

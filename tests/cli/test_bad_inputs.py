@@ -27,7 +27,7 @@ import tempfile
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cli_support import (SMALL_ARCH, Checker, listing, model_metadata, random_dna, run,  # noqa: E402
+from cli_support import (SMALL_ARCH, SMALL_LENGTH, Checker, listing, model_metadata, random_dna, run,  # noqa: E402
                          safetensors_bytes, small_tensors, write_fasta, write_model)
 
 ALL_FORMATS = "bedgraph,bigwig,npz,tsv"
@@ -259,6 +259,22 @@ def main():
               model="a_directory")
         score("model missing", ["--fasta", "good.fa"], 2, ["can't open 'missing.safetensors': No such file"],
               model="missing.safetensors")
+        # Several models (--model twice) must agree (docs/scoring.md, "Several models").
+        longer = json.loads(json.dumps(SMALL_ARCH))
+        longer["input"]["length"] = SMALL_LENGTH + 4
+        longer["layers"][3]["in_features"] = 3 * SMALL_LENGTH
+        write_model(m.path("longer.safetensors"), longer, small_tensors() | {
+            "out.weight": np.zeros((2, 3 * SMALL_LENGTH), np.float32)})
+        renamed = json.loads(json.dumps(SMALL_ARCH))
+        renamed["tasks"] = ["task_a", "task_c"]
+        write_model(m.path("renamed.safetensors"), renamed, small_tensors(seed=2))
+        score("models of different input lengths", ["--fasta", "good.fa", "--model", "longer.safetensors"], 2,
+              ["--model 'longer.safetensors' and", "differ", f"'longer.safetensors' takes {SMALL_LENGTH + 4} bp",
+               f"{SMALL_LENGTH} bp"])
+        score("models with different tasks", ["--fasta", "good.fa", "--model", "renamed.safetensors"], 2,
+              ["task 'task_b' of '", "is not in 'renamed.safetensors' (its tasks: task_a, task_c)"])
+        score("models with different tasks, only shared ones scored",
+              ["--fasta", "good.fa", "--model", "renamed.safetensors", "--tasks", "task_a"], 0, [])
 
         # BED regions of a genome
         genome = ["--genome", "genome.fa", "--bed"]

@@ -4,7 +4,8 @@ output files across runs and across --threads 1 and 2.
 
 Checked for revealcancel against gc:0.4 (one shared reference) and
 shuffle:3 (per-window references drawn from a seeded generator keyed by
-record and window, so no thread draws from another's stream), on records
+record and window, so no thread draws from another's stream), and with two
+models (--model twice) against shuffle:3, on records
 that are longer than the model input (overlapping windows averaged),
 shorter (--pad), soft-masked and holding N.
 
@@ -72,6 +73,25 @@ def main():
                     same = filecmp.cmp(os.path.join(runs["threads1_a"], name), os.path.join(runs[label], name),
                                        shallow=False)
                     checker.check(same, f"{reference}: {name} differs between threads1_a and {label}")
+        # Two models (--model twice, docs/scoring.md "Several models"): each
+        # batch is scored by every model in turn, and their sum is taken in
+        # model order, so the mean is the same bytes whatever the threads.
+        second = write_paper_model(os.path.join(work, "model2.safetensors"), seed=5)
+        runs = {}
+        for label, threads in [("threads1", 1), ("threads2", 2)]:
+            out = os.path.join(work, "two_models_" + label)
+            os.makedirs(out)
+            result = run([exe, "--model", model, "--model", second, "--fasta", fasta, "--out", os.path.join(out, "p"),
+                          "--pad", "--reference", "shuffle:3", "--threads", threads, "--batch-size", 16,
+                          "--formats", "bedgraph,npz,tsv", "--quiet"])
+            checker.check(result.returncode == 0, f"two models {label}: exit {result.returncode}: {result.stderr}")
+            runs[label] = out
+        files = listing(runs["threads1"])
+        checker.check(len(files) == 11 and listing(runs["threads2"]) == files, f"two models: output files {files}")
+        for name in files:
+            same = filecmp.cmp(os.path.join(runs["threads1"], name), os.path.join(runs["threads2"], name),
+                               shallow=False)
+            checker.check(same, f"two models: {name} differs between --threads 1 and 2")
     return checker.finish()
 
 

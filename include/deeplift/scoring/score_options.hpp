@@ -13,7 +13,9 @@
 namespace deeplift {
 
 struct ScoreOptions {
-  std::string model;
+  // One model, or several (e.g. the folds of one experiment) whose scores
+  // are averaged (model_ensemble.hpp).
+  std::vector<std::string> models;
   std::string fasta;        // either FASTA records …
   std::string genome;       // … or BED regions of an indexed genome
   std::string bed;
@@ -43,8 +45,9 @@ struct Shard {
   static Shard parse(const std::string& text);
 };
 
-// What the options say, typed. Everything here is checked; the model and
-// the task names are checked when the model is loaded (select_tasks).
+// What the options say, typed. Everything here is checked; the models and
+// the task names are checked when the models are loaded (select_tasks,
+// ModelEnsemble).
 struct ScorePlan {
   Method method = Method::RevealCancel;
   ReferenceSpec reference;

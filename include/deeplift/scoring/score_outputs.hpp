@@ -22,13 +22,21 @@ struct OutputFormats {
   static OutputFormats parse(const std::string& list);
 };
 
+// One model's rows in a window's logits (several models' are stacked, in
+// --model order: ModelEnsemble::logit_row).
+struct PredictionModel {
+  int task_count = 0;       // the model's tasks (softmax needs every logit)
+  std::vector<int> scored;  // its indices of the scored tasks, in --tasks order
+};
+
 struct ScoreOutputsConfig {
   std::string prefix;
   OutputFormats formats;
-  std::vector<std::string> all_tasks;  // the model's tasks (softmax needs every logit)
   OutputKind output = OutputKind::Sigmoid;
-  std::vector<int> scored;                // indices into all_tasks of the --tasks
-  std::vector<std::string> scored_tasks;  // their names
+  // One per --model; with several, predictions.tsv has each model's columns
+  // in turn, prefixed model1., model2., … (docs/outputs.md).
+  std::vector<PredictionModel> models;
+  std::vector<std::string> scored_tasks;  // the scored tasks' names
   bool has_reference = true;              // write <task>.ref_logit columns
   int length = 0;                         // window length
   std::string description;                // method and reference, for track lines
@@ -42,8 +50,8 @@ class ScoreOutputs {
   explicit ScoreOutputs(ScoreOutputsConfig config);
 
   // One scored window, in input order. `one_hot` is [4, L] column-major;
-  // `logits`/`ref_logits` hold every task of the model (ref_logits may be
-  // null without a reference); `scores` holds L floats per scored task and
+  // `logits`/`ref_logits` hold every task of every model, stacked
+  // (ref_logits may be null without a reference); `scores` holds L floats per scored task and
   // `hypothetical` 4*L floats per scored task ([4, L] column-major), each
   // task's block `length` resp. 4*length floats after the previous one.
   void add_window(const std::string& name, const float* one_hot, const float* logits, const float* ref_logits,
