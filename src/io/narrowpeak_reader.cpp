@@ -71,7 +71,8 @@ std::vector<NarrowPeak> read_narrowpeak(const std::string& path) {
     peak.start = parse_whole(fields[1], where, 2);
     peak.end = parse_whole(fields[2], where, 3);
     const long offset = parse_whole(fields[9], where, 10);
-    if (peak.start < 0) throw FormatError(where + ", column 2 (chromStart): " + std::string(fields[1]) + " is negative");
+    if (peak.start < 0)
+      throw FormatError(where + ", column 2 (chromStart): " + std::string(fields[1]) + " is negative");
     if (peak.start >= peak.end)
       throw FormatError(where + ", column 3 (chromEnd): chromStart " + std::string(fields[1]) +
                         " is not before chromEnd " + std::string(fields[2]));
