@@ -206,8 +206,34 @@ void Conv1d::col2im_add(const Matrix& columns, int first_sequence, int count, Ma
   }
 }
 
+bool Conv1d::is_narrow() const {
+  return output_shape().channels <= kNarrowChannels && geometry_.stride == 1 && geometry_.dilation == 1;
+}
+
+void Conv1d::narrow_forward(const Matrix& input, Matrix& output, int count) const {
+  const int cin = input_shape().channels, lin = input_shape().length, lout = output_shape().length;
+  const int k = geometry_.kernel_size, pad = geometry_.pad_left;
+  for (int n = 0; n < count; ++n)
+    for (int o = 0; o < lout; ++o) {
+      // The field's positions inside the sequence; 'same' padding's zeros add nothing.
+      const int first = o - pad;
+      const int lo = std::max(first, 0), hi = std::min(first + k, lin);
+      const long column = static_cast<long>(n) * lout + o;
+      if (lo >= hi) {
+        output.col(column).setZero();
+        continue;
+      }
+      const long size = static_cast<long>(hi - lo) * cin;
+      const Eigen::Map<const Vector> field(input.data() + (static_cast<long>(n) * lin + lo) * cin, size);
+      output.col(column).noalias() =
+          weight_t_.middleRows(static_cast<long>(lo - first) * cin, size).transpose() * field;
+    }
+}
+
 void Conv1d::forward_impl(const Matrix& input, Matrix& output, int count) const {
-  if (im2col_is_a_view()) {
+  if (is_narrow()) {
+    narrow_forward(input, output, count);
+  } else if (im2col_is_a_view()) {
     const long lout = output_shape().length;
     for (int n = 0; n < count; ++n) output.middleCols(n * lout, lout).noalias() = weight_ * im2col_view(input, n);
   } else {
@@ -376,6 +402,12 @@ void Conv1d::backward_impl(const LayerTrace& trace, NonlinearRule, const Multipl
     source = &dense;
   }
   const Multipliers& out = *source;
+  if (is_narrow()) {
+    // Few output channels: crediting each output's field directly beats a
+    // GEMM whose result is K*Cin rows per output position (is_narrow).
+    sparse_backward(trace.input - trace.input_ref, out, trace.count, trace.tasks, in);
+    return;
+  }
   const int sequences = trace.count * trace.tasks;
   const long nonzero = count_nonzero(out.positive.data(), out.positive.size()) +
                        (out.split ? count_nonzero(out.negative.data(), out.negative.size()) : 0);

@@ -62,7 +62,10 @@ TEST_P(Conv1dTest, ForwardEqualsDirectCrossCorrelation) {
 INSTANTIATE_TEST_SUITE_P(Geometries, Conv1dTest,
                          ::testing::Values(Case{4, 5, 30, 7, 1, 1, false}, Case{4, 3, 31, 5, 2, 2, true},
                                            Case{3, 2, 20, 4, 3, 1, true}, Case{2, 4, 17, 3, 1, 3, false},
-                                           Case{4, 6, 10, 6, 1, 1, true}));
+                                           Case{4, 6, 10, 6, 1, 1, true},
+                                           // Few output channels (Conv1d::is_narrow): a dot product per output.
+                                           Case{6, 2, 40, 9, 1, 1, true}, Case{5, 1, 19, 4, 1, 1, false},
+                                           Case{3, 4, 6, 7, 1, 1, true}));
 
 TEST(Conv1dPadding, SameFollowsTensorFlowSplit) {
   // L = 10, k = 4, s = 1: total 3 → left 1, right 2.

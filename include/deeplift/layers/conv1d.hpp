@@ -69,6 +69,19 @@ class Conv1d : public Layer {
   bool im2col_is_a_view() const;
   Im2colView im2col_view(const Matrix& input, int n) const;  // sequence n's [K*Cin, Lout] block
 
+  // A conv with few output channels and unit stride and dilation (a
+  // profile head: k=75 over 64 channels into 2 strands) runs one dot
+  // product per output over its contiguous receptive field, and its
+  // backward pass credits each non-zero output's field directly
+  // (sparse_backward): as GEMMs, im2col would copy every field into a
+  // K*Cin-row column (75-fold the input) and the GEMM pack it again, all to
+  // multiply it by only Cout rows; the transposed GEMM likewise writes
+  // K*Cin rows per output position for col2im to add up. Same products,
+  // different summation order (docs/decisions.md).
+  static constexpr int kNarrowChannels = 4;
+  bool is_narrow() const;
+  void narrow_forward(const Matrix& input, Matrix& output, int count) const;
+
   void forward_impl(const Matrix& input, Matrix& output, int count) const override;
   void backward_impl(const LayerTrace& trace, NonlinearRule rule, const Multipliers& output_multipliers,
                      Multipliers& input_multipliers) const override;
