@@ -18,10 +18,12 @@ int main(int argc, char** argv) {
        "times to average folds: scores are the mean over the models, predictions per model")
       ("fasta,f", po::value(&options.fasta), "sequences to score (FASTA, plain/gzip/bgzip); or:")
       ("genome,g", po::value(&options.genome), "indexed genome FASTA (plain or bgzip; .fai/.gzi built if missing) …")
-      ("bed,b", po::value(&options.bed), "… and the BED3+ regions of it to score")
+      ("bed,b", po::value(&options.bed), "… and the BED3+ regions of it to score, or")
+      ("peaks", po::value(&options.peaks),
+       "… narrowPeak peaks: windows of the model's input length centred on each summit (column 10)")
       ("center-width", po::value(&options.center_width)->default_value(options.center_width),
        "re-centre each BED region on its midpoint to this width (0: as given)")
-      ("clip", po::bool_switch(&options.clip), "skip BED regions past a chromosome end (else an error)")
+      ("clip", po::bool_switch(&options.clip), "skip BED regions or peak windows past a chromosome end (else an error)")
       ("shard", po::value(&options.shard), "K/N: score only the K-th of N interleaved slices of the input")
       ("out,o", po::value(&options.out)->required(), "output prefix: PREFIX.<task>.bedGraph, PREFIX.*.npz, PREFIX.predictions.tsv")
       ("method", po::value(&options.method)->default_value(options.method), "scoring method (see below)")
@@ -44,7 +46,8 @@ int main(int argc, char** argv) {
   std::string methods = "Methods (--method):\n";
   for (const auto& info : deeplift::all_methods()) methods += "  " + info.name + std::string(info.name.size() < 22 ? 22 - info.name.size() : 1, ' ') + info.summary + "\n";
   const deeplift::AppDescription app{
-      "score-seqs", "--model MODEL.safetensors (--fasta SEQS.fa | --genome G.fa --bed R.bed) --out PREFIX [options]",
+      "score-seqs", "--model MODEL.safetensors (--fasta SEQS.fa | --genome G.fa (--bed R.bed | --peaks P.narrowPeak)) "
+      "--out PREFIX [options]",
       "One-hot encodes each sequence and writes per-base contribution scores of every task's\n"
       "pre-activation logit against a reference (DeepLIFT; Shrikumar et al. 2017).",
       methods +
@@ -55,6 +58,10 @@ int main(int argc, char** argv) {
           "Examples:\n  score-seqs -m gata_tal -f data/examples/example.fa -o out/example\n"
           "  score-seqs -m gata_tal -g data/examples/genome.fa -b data/examples/peaks.bed \\\n"
           "      --formats bedgraph,bigwig -o out/peaks\n"
+          "  score-seqs -m model.safetensors -g genome.fa --peaks peaks.narrowPeak --method rescale \\\n"
+          "      --reference shuffle:20 --formats bigwig,npz -o out/chrombpnet\n"
+          "With --peaks, where windows overlap each base of the tracks takes the score of the window whose\n"
+          "summit is nearest; npz rows are the peaks in file order (docs/outputs.md).\n"
           "Ctrl-C (SIGINT) or SIGTERM stops the run within a batch, removes the temporary files and\n"
           "exits with 130 or 143; no output file is written. Press Ctrl-C twice to stop at once.",
       /*interruptible=*/true,

@@ -13,6 +13,7 @@ class FastaSource : public SequenceSource {
     record.name = std::move(record_.name);
     record.sequence = std::move(record_.sequence);
     record.coordinates = record_coordinates(record.name, static_cast<long>(record.sequence.size()), reader_.path());
+    record.track = TrackRange{};
     return true;
   }
   const std::string& path() const override { return reader_.path(); }

@@ -1,6 +1,4 @@
-// BED regions of an indexed genome through htslib's faidx.
-#include <htslib/faidx.h>
-
+// BED regions of an indexed genome.
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -11,6 +9,7 @@
 #include "deeplift/errors.hpp"
 #include "deeplift/io/input_file.hpp"
 #include "deeplift/io/sequence_source.hpp"
+#include "genome_source.hpp"
 
 namespace deeplift {
 
@@ -19,47 +18,6 @@ namespace {
 struct Region {
   std::string chrom;
   long start = 0, end = 0;
-};
-
-class GenomeRegions : public SequenceSource {
- public:
-  GenomeRegions(faidx_t* index, std::string genome, std::vector<Region> regions)
-      : index_(index), genome_(std::move(genome)), regions_(std::move(regions)) {}
-  ~GenomeRegions() override { fai_destroy(index_); }
-
-  bool next(SourceRecord& record) override {
-    if (next_ >= regions_.size()) return false;
-    const Region& region = regions_[next_++];
-    hts_pos_t length = 0;
-    // faidx takes 0-based inclusive ends.
-    char* bases = faidx_fetch_seq64(index_, region.chrom.c_str(), region.start, region.end - 1, &length);
-    if (!bases || length != region.end - region.start) {
-      std::free(bases);
-      throw IoError("can't read " + region.chrom + ":" + std::to_string(region.start + 1) + "-" +
-                    std::to_string(region.end) + " from '" + genome_ + "'");
-    }
-    record.sequence.assign(bases, static_cast<size_t>(length));
-    std::free(bases);
-    record.name = region.chrom + ":" + std::to_string(region.start + 1) + "-" + std::to_string(region.end);
-    record.coordinates = {region.chrom, region.start};
-    return true;
-  }
-  const std::string& path() const override { return genome_; }
-  long total() const override { return static_cast<long>(regions_.size()); }
-  std::vector<std::pair<std::string, std::uint32_t>> chrom_sizes() const override {
-    std::vector<std::pair<std::string, std::uint32_t>> sizes;
-    for (int i = 0; i < faidx_nseq(index_); ++i) {
-      const char* name = faidx_iseq(index_, i);
-      sizes.emplace_back(name, static_cast<std::uint32_t>(faidx_seq_len(index_, name)));
-    }
-    return sizes;
-  }
-
- private:
-  faidx_t* index_;
-  std::string genome_;
-  std::vector<Region> regions_;
-  size_t next_ = 0;
 };
 
 long parse_coordinate(const std::string& field, const std::string& where, const char* what) {
@@ -77,13 +35,8 @@ long parse_coordinate(const std::string& field, const std::string& where, const 
 std::unique_ptr<SequenceSource> open_genome_regions(const std::string& genome, const std::string& bed,
                                                    const GenomeRegionOptions& options, long& skipped, long& merged) {
   std::ifstream in = open_input_file(bed);
-  // faidx would print its own diagnostics for a missing file or a directory.
-  check_input_file(genome);
-  faidx_t* index = fai_load3(genome.c_str(), nullptr, nullptr, FAI_CREATE);
-  if (!index)
-    throw FormatError("'" + genome + "': can't index the genome (it must be FASTA, plain or bgzip-compressed " +
-                      "-- not plain gzip -- in a writable directory or with its .fai/.gzi beside it)");
-  std::unique_ptr<faidx_t, void (*)(faidx_t*)> guard(index, fai_destroy);
+  GenomeIndex guard = load_genome_index(genome);
+  faidx_t* index = guard.get();
 
   std::vector<Region> regions;
   std::string line;
@@ -146,8 +99,12 @@ std::unique_ptr<SequenceSource> open_genome_regions(const std::string& genome, c
     }
     regions = std::move(combined);
   }
-  guard.release();
-  return std::make_unique<GenomeRegions>(index, genome, std::move(regions));
+  std::vector<GenomeRecord> records;
+  records.reserve(regions.size());
+  for (const Region& region : regions)
+    records.push_back({region.chrom, region.start, region.end,
+                       region.chrom + ":" + std::to_string(region.start + 1) + "-" + std::to_string(region.end), {}});
+  return genome_record_source(std::move(guard), genome, std::move(records));
 }
 
 }  // namespace deeplift

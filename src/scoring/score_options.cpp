@@ -47,11 +47,16 @@ ScorePlan check_score_options(const ScoreOptions& options) {
   // "dir/" would write hidden files "dir/.predictions.tsv", "dir/.ohe.npz", ...
   else if (options.out.back() == '/')
     problem("--out '" + options.out + "' is a directory; give a file name prefix, e.g. " + options.out + "scores");
-  plan.from_genome = !options.genome.empty() || !options.bed.empty();
-  if (plan.from_genome && (options.genome.empty() || options.bed.empty())) problem("--genome and --bed go together");
-  if (plan.from_genome == !options.fasta.empty()) problem("give either --fasta or --genome with --bed");
-  if (!plan.from_genome && (options.center_width > 0 || options.clip))
-    problem("--center-width and --clip apply to --bed regions");
+  const bool has_bed = !options.bed.empty(), has_peaks = !options.peaks.empty();
+  plan.from_genome = !options.genome.empty() || has_bed || has_peaks;
+  plan.from_peaks = has_peaks;
+  if (has_bed && has_peaks) problem("give either --bed or --peaks, not both");
+  else if (plan.from_genome && (options.genome.empty() || (!has_bed && !has_peaks)))
+    problem("--genome goes with --bed or --peaks");
+  if (plan.from_genome == !options.fasta.empty()) problem("give either --fasta or --genome with --bed or --peaks");
+  if (!has_bed && options.center_width > 0)
+    problem("--center-width applies to --bed regions (--peaks windows have the model's input length)");
+  if (!plan.from_genome && options.clip) problem("--clip applies to --bed regions and --peaks windows");
 
   if (!problems.empty()) {
     std::string message;

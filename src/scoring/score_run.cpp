@@ -35,6 +35,7 @@ struct OpenRecord {
   long pad_left = 0;
   long real_length = 0;
   RecordCoordinates coordinates;
+  TrackRange track;  // of the real bases, 0 = the first one
   std::vector<long> starts;
   size_t scheduled = 0;  // windows handed to a chunk so far (reader only)
   size_t written = 0;    // windows written so far (writer only)
@@ -139,10 +140,12 @@ ScoreRun::ScoreRun(const ScoreOptions& options, std::ostream& log)
   batch_windows_ = ensemble_->batch_windows();
   chunk_windows_ = static_cast<long>(batch_windows_) * plan_.threads * 4;
 
-  source_ = plan_.from_genome ? open_genome_regions(options.genome, options.bed,
-                                                   GenomeRegionOptions{options.center_width, options.clip},
-                                                   summary_.skipped_regions, summary_.merged_regions)
-                              : open_fasta_source(options.fasta);
+  source_ = plan_.from_peaks    ? open_genome_peaks(options.genome, options.peaks, length_, options.clip,
+                                                     summary_.skipped_regions)
+            : plan_.from_genome ? open_genome_regions(options.genome, options.bed,
+                                                     GenomeRegionOptions{options.center_width, options.clip},
+                                                     summary_.skipped_regions, summary_.merged_regions)
+                                : open_fasta_source(options.fasta);
   input_path_ = source_->path();
 
   ScoreOutputsConfig config;
@@ -197,6 +200,7 @@ long ScoreRun::read_chunk(Chunk& chunk) {
       pending->name = record_.name;
       pending->real_length = static_cast<long>(record_.sequence.size());
       pending->coordinates = record_.coordinates;
+      pending->track = record_.track;
       if (pending->real_length < length_) {
         if (!options_.pad)
           throw InputError("'" + input_path_ + "': record '" + record_.name + "' is " +
@@ -268,10 +272,11 @@ void ScoreRun::write_chunk(const Chunk& chunk) {
                          has_reference_ ? results.ref_logits.col(w).data() : nullptr, scores,
                          settings_.hypothetical ? results.hypothetical.data() + w * task_count_ * 4 * length_ : nullptr);
     // Per-base averages only feed the bedGraph/bigWig tracks, and only the
-    // record's own bases, not --pad's N.
+    // record's own bases, not --pad's N, and of those its track range (a
+    // peak window's share, docs/outputs.md).
     const auto emit = [&](int task, long first_base, const float* values, long count) {
-      const long from = std::max(first_base, current.pad_left);
-      const long to = std::min(first_base + count, current.pad_left + current.real_length);
+      const long from = std::max(first_base, current.pad_left + std::max(0L, current.track.begin));
+      const long to = std::min(first_base + count, current.pad_left + std::min(current.real_length, current.track.end));
       if (from < to)
         outputs_->add_track(task, current.coordinates.chrom, current.coordinates.start + from - current.pad_left,
                             values + (from - first_base), to - from);
@@ -326,7 +331,9 @@ ScoreSummary ScoreRun::run() {
          << static_cast<long>(static_cast<double>(summary_.windows) / std::max(summary_.seconds, 1e-9))
          << " windows/s); " << method_name(plan_.method) << (has_reference_ ? " vs " + options_.reference : "")
          << models_description();
-    if (summary_.skipped_regions) log_ << "; skipped " << summary_.skipped_regions << " regions past a chromosome end";
+    if (summary_.skipped_regions)
+      log_ << "; skipped " << summary_.skipped_regions << (plan_.from_peaks ? " peaks" : " regions")
+           << " past a chromosome end";
     if (summary_.merged_regions) log_ << "; merged " << summary_.merged_regions << " overlapping regions";
     log_ << "\n";
   }

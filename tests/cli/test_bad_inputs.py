@@ -130,6 +130,26 @@ def make_fixtures(m):
     for name, text in beds.items():
         with open(m.path(name), "w") as handle:
             handle.write(text)
+    # narrowPeak (model input 20 bp: windows [summit − 10, summit + 10)).
+    rest = "\tp\t0\t.\t1\t1\t1\t"
+    peaks = {
+        "good.narrowPeak": f"chr1\t100\t200{rest}50\nchr1\t140\t160{rest}-1\nchr2\t20\t80{rest}30\n",
+        "past_end.narrowPeak": f"chr1\t100\t200{rest}50\nchr2\t80\t100{rest}15\n",
+        "all_past_end.narrowPeak": f"chr2\t80\t100{rest}15\n",
+        "few_columns.narrowPeak": "chr1\t100\t200\tp\t0\t.\n",
+        "offset_outside.narrowPeak": f"chr1\t100\t200{rest}50\nchr1\t100\t200{rest}100\n",
+        "offset_not_number.narrowPeak": f"chr1\t100\t200{rest}5O\n",
+        "start_after_end.narrowPeak": f"chr1\t200\t100{rest}5\n",
+        "unknown_chrom.narrowPeak": f"chr1\t100\t200{rest}50\nchrX\t100\t200{rest}50\n",
+    }
+    for name, text in peaks.items():
+        with open(m.path(name), "w") as handle:
+            handle.write(text)
+    with gzip.open(m.path("good.narrowPeak.gz"), "wt") as handle:
+        handle.write(peaks["good.narrowPeak"])
+    packed = gzip.compress(("".join(f"chr1\t{i}\t{i + 40}{rest}20\n" for i in range(20, 260)) * 40).encode())
+    with open(m.path("truncated.narrowPeak.gz"), "wb") as handle:
+        handle.write(packed[:len(packed) // 2])
     os.makedirs(m.path("a_directory"))
 
 
@@ -298,6 +318,42 @@ def main():
               ["'all_past_end.bed': no regions to score"])
         score("BED coordinate not a number", genome + ["not_a_number.bed"], 2,
               ["'not_a_number.bed' line 1", "end '5O' is not a whole number"])
+
+        # narrowPeak summit windows of a genome
+        peaks = ["--genome", "genome.fa", "--peaks"]
+        score("narrowPeak good", peaks + ["good.narrowPeak"], 0, [])
+        score("narrowPeak gzip good", peaks + ["good.narrowPeak.gz"], 0, [])
+        score("narrowPeak with fewer than 10 columns", peaks + ["few_columns.narrowPeak"], 2,
+              ["'few_columns.narrowPeak' line 1: a narrowPeak line needs 10 tab-separated columns", "found 6"])
+        score("narrowPeak summit offset outside the peak", peaks + ["offset_outside.narrowPeak"], 2,
+              ["'offset_outside.narrowPeak' line 2, column 10 (peak): summit offset 100 is outside the peak"])
+        score("narrowPeak summit offset not a number", peaks + ["offset_not_number.narrowPeak"], 2,
+              ["'offset_not_number.narrowPeak' line 1, column 10 (peak): '5O' is not a whole number"])
+        score("narrowPeak start after end", peaks + ["start_after_end.narrowPeak"], 2,
+              ["'start_after_end.narrowPeak' line 1, column 3 (chromEnd): chromStart 200 is not before"])
+        score("narrowPeak unknown chromosome", peaks + ["unknown_chrom.narrowPeak"], 2,
+              ["'unknown_chrom.narrowPeak' line 2, column 1 (chrom): chromosome 'chrX' is not in 'genome.fa'"])
+        score("narrowPeak window past the chromosome end", peaks + ["past_end.narrowPeak"], 2,
+              ["'past_end.narrowPeak' line 2: the 20 bp window chr2:85-105 around the summit at 95",
+               "runs past the chromosome (length 100)", "--clip"])
+        result, out = score("narrowPeak window past the end with --clip", peaks + ["past_end.narrowPeak", "--clip"],
+                            0, ["skipped 1 peaks past a chromosome end"], quiet=False)
+        with open(os.path.join(out, "p.predictions.tsv")) as handle:
+            names = [line.split("\t")[0] for line in handle.read().splitlines()[1:]]
+        m.checker.check(names == ["chr1:141-160"], f"narrowPeak --clip: only the chr1 window expected, got {names}")
+        score("narrowPeak with every window past the end, --clip", peaks + ["all_past_end.narrowPeak", "--clip"],
+              2, ["'all_past_end.narrowPeak': no peaks to score"])
+        score("truncated gzip narrowPeak", peaks + ["truncated.narrowPeak.gz"], 2,
+              ["'truncated.narrowPeak.gz'", "corrupt or truncated compressed file?"])
+        score("narrowPeak is a directory", peaks + ["a_directory"], 2, ["can't open 'a_directory': Is a directory"])
+        score("narrowPeak missing", peaks + ["missing.narrowPeak"], 2,
+              ["can't open 'missing.narrowPeak': No such file or directory"])
+        score("--peaks with --bed", peaks + ["good.narrowPeak", "--bed", "past_end.bed"], 1,
+              ["give either --bed or --peaks, not both"])
+        score("--peaks with --fasta", ["--peaks", "good.narrowPeak", "--fasta", "good.fa"], 1,
+              ["--genome goes with --bed or --peaks", "give either --fasta or --genome with --bed or --peaks"])
+        score("--peaks with --center-width", peaks + ["good.narrowPeak", "--center-width", "30"], 1,
+              ["--center-width applies to --bed regions"])
 
         # Unreadable inputs (running as root, chmod 000 would not stop a read)
         score("FASTA is a directory", ["--fasta", "a_directory"], 2, ["can't open 'a_directory': Is a directory"])

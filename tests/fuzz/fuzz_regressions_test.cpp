@@ -34,6 +34,7 @@ const Target kTargets[] = {
     {"model_loader", &fuzz::model_loader},
     {"fasta", &fuzz::fasta},
     {"bed", &fuzz::bed},
+    {"narrowpeak", &fuzz::narrowpeak},
     {"meme", &fuzz::meme},
 };
 

@@ -118,6 +118,26 @@ void bed(const std::uint8_t* data, std::size_t size) {
   }
 }
 
+void narrowpeak(const std::uint8_t* data, std::size_t size) {
+  quiet_htslib();
+  const std::string& fasta_path = genome();
+  const std::string path = write_scratch("peaks.narrowPeak", data, size);
+  for (const bool clip : {false, true}) {
+    try {
+      long skipped = 0;
+      auto source = open_genome_peaks(fasta_path, path, 20, clip, skipped);
+      SourceRecord record;
+      while (source->next(record)) {
+        check_sequence(record.sequence, fasta_path, record.name);
+        if (record.sequence.size() != 20 || record.track.begin > record.track.end ||
+            (record.track.begin < record.track.end && (record.track.begin < 0 || record.track.end > 20)))
+          std::abort();
+      }
+    } catch (const Error&) {
+    }
+  }
+}
+
 void meme(const std::uint8_t* data, std::size_t size) {
   std::istringstream in(std::string(reinterpret_cast<const char*>(data), size));
   try {

@@ -22,6 +22,9 @@ void fasta(const std::uint8_t* data, std::size_t size);
 // Bytes as a BED file over a fixed small genome → open_genome_regions
 // (plain, and with --center-width/--clip) and every region fetched.
 void bed(const std::uint8_t* data, std::size_t size);
+// Bytes as a narrowPeak file over the same genome → open_genome_peaks
+// (20 bp windows, with and without --clip) and every window fetched.
+void narrowpeak(const std::uint8_t* data, std::size_t size);
 // Bytes as a MEME motif file → parse_meme, then what simulate-motifs derives
 // from each motif (pseudocounts, log-odds, consensus).
 void meme(const std::uint8_t* data, std::size_t size);

@@ -5,7 +5,8 @@ Small valid (and a few nearly valid) inputs that reach every branch a
 fuzzer should start mutating from: each layer type, padding and output
 kind for the model loader; plain, gzip, CRLF, soft-masked and region-named
 FASTA; BED with comments, overlaps and both chromosomes of the fuzz genome;
-MEME with background and optional matrix keys.
+narrowPeak with overlapping, equal and missing (-1) summits, headers,
+windows past a chromosome end and gzip; MEME with background and optional matrix keys.
 
 usage: tests/fuzz/make-corpus.py   (rewrites the corpus; needs numpy)
 """
@@ -179,6 +180,16 @@ def beds():
     put("bed", "past_end.bed", "chr2\t20\t40\nchr1\t290\t310\n")
 
 
+def narrowpeaks():
+    rest = "\tp\t0\t.\t1\t1\t1\t"
+    put("narrowpeak", "overlap.narrowPeak", f"chr1\t100\t200{rest}50\nchr1\t110\t180{rest}-1\nchr1\t120\t150{rest}5\n")
+    put("narrowpeak", "header_duplicate.narrowPeak",
+        f"track type=narrowPeak\n# comment\nchr2\t0\t22{rest}11\r\nchr2\t0\t22{rest}11\n")
+    put("narrowpeak", "past_end.narrowPeak", f"chr1\t290\t300{rest}9\nchr2\t0\t3{rest}0\n")
+    put("narrowpeak", "short_line.narrowPeak", "chr1\t100\t200\n")
+    put("narrowpeak", "gzip.narrowPeak.gz", gzip.compress(f"chr1\t40\t90{rest}25\n".encode(), mtime=0))
+
+
 def memes():
     with open(os.path.join(HERE, "..", "..", "data", "motifs", "gata_tal.meme")) as handle:
         put("meme", "gata_tal.meme", handle.read())
@@ -194,4 +205,5 @@ if __name__ == "__main__":
     models()
     fastas()
     beds()
+    narrowpeaks()
     memes()

@@ -1,8 +1,9 @@
-// Where score-seqs gets its sequences: FASTA records, or BED regions of an
-// indexed genome. Both yield records in input order with the genomic
-// coordinates their scores belong to (docs/outputs.md).
+// Where score-seqs gets its sequences: FASTA records, or BED regions or
+// narrowPeak summit windows of an indexed genome. All yield records in input
+// order with the genomic coordinates their scores belong to (docs/outputs.md).
 #pragma once
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <utility>
@@ -12,10 +13,20 @@
 
 namespace deeplift {
 
+// The bases of a record whose scores go to the bedGraph/bigWig tracks, as
+// offsets [begin, end) into the record: all of them, except for a peak's
+// window, which owns only the bases nearer its summit than any other's
+// (nearest_summit.hpp). The npz rows and predictions hold whole windows.
+struct TrackRange {
+  long begin = 0;
+  long end = std::numeric_limits<long>::max();
+};
+
 struct SourceRecord {
   std::string name;
   std::string sequence;
   RecordCoordinates coordinates;
+  TrackRange track;
 };
 
 class SequenceSource {
@@ -46,5 +57,16 @@ struct GenomeRegionOptions {
 std::unique_ptr<SequenceSource> open_genome_regions(const std::string& genome, const std::string& bed,
                                                    const GenomeRegionOptions& options, long& skipped,
                                                    long& merged);
+
+// Windows of `window_length` bases centred on the summits of a narrowPeak
+// file's peaks (narrowpeak_reader.hpp), on an indexed genome: window
+// [summit − ⌊L/2⌋, summit − ⌊L/2⌋ + L), in file order, never merged. Each
+// record's track range is its share under the nearest-summit rule among all
+// the file's kept peaks (nearest_summit.hpp), so every --shard computes the
+// same shares. Names are "chrom:start+1-end"; a window already named by an
+// earlier peak gets "#<line>" appended. A window past a chromosome end is an
+// InputError naming the line, or with `clip` skipped and counted in `skipped`.
+std::unique_ptr<SequenceSource> open_genome_peaks(const std::string& genome, const std::string& peaks,
+                                                 long window_length, bool clip, long& skipped);
 
 }  // namespace deeplift

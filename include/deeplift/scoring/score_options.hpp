@@ -19,8 +19,9 @@ struct ScoreOptions {
   std::string fasta;        // either FASTA records …
   std::string genome;       // … or BED regions of an indexed genome
   std::string bed;
+  std::string peaks;        // … or windows around narrowPeak summits (instead of --bed)
   long center_width = 0;    // > 0: re-centre BED regions on their midpoints to this width
-  bool clip = false;        // skip BED regions past a chromosome end (else an error)
+  bool clip = false;        // skip BED regions / peak windows past a chromosome end (else an error)
   std::string shard;        // "K/N": score only records K, K+N, K+2N, … (1-based)
   std::string out;
   std::string method = "revealcancel";
@@ -54,7 +55,8 @@ struct ScorePlan {
   OutputFormats formats;
   ProfileTarget profile_target = ProfileTarget::BpnetLite;
   Shard shard;
-  bool from_genome = false;
+  bool from_genome = false;  // --genome with --bed or --peaks
+  bool from_peaks = false;   // --genome with --peaks
   int threads = 1;  // resolved: never 0
 };
 
