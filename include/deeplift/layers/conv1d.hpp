@@ -56,9 +56,13 @@ class Conv1d : public Layer {
   void im2col(const Matrix& input, int first_sequence, int count, Matrix& columns) const;
   void col2im_add(const Matrix& columns, int first_sequence, int count, Matrix& input) const;
   // Sequences per chunk so that a column buffer ([K*Cin, Lout*chunk]) holds
-  // at most kColumnBufferFloats: a k=75 profile conv on 2114 bp × 40
-  // (pair, task) blocks would otherwise need 1.6 GB at once.
-  static constexpr long kColumnBufferFloats = 8L << 20;  // 32 MB
+  // at most kColumnBufferFloats (at least one sequence). Small enough to
+  // stay in a core's L2 cache between the GEMM that writes it (Eigen zeroes
+  // its destination first) and the col2im that reads it: with 32 MB chunks
+  // the zeroing and col2im went to memory and took 15% of a Rescale run on
+  // the bundled model (docs/performance.md). It also bounds memory: a k=75
+  // conv on 2114 bp × 40 (pair, task) blocks would need 1.6 GB at once.
+  static constexpr long kColumnBufferFloats = 128L << 10;  // 512 KB
   int chunk_sequences(int sequences) const;
 
   // With valid padding and unit stride and dilation (the usual genomics
