@@ -397,7 +397,8 @@ void Conv1d::backward_impl(const LayerTrace& trace, NonlinearRule, const Multipl
   if (output_multipliers.sparse) {
     // The list bounds the non-zero entries: at most |list| per task block.
     const long block = output_shape().size() * trace.count;
-    if (static_cast<long>(output_multipliers.active.size()) < kSparseDensity * block) {
+    const double density = output_multipliers.split ? kSparseDensity : kSparseBackwardDensity;
+    if (static_cast<long>(output_multipliers.active.size()) < density * block) {
       sparse_backward(trace.input - trace.input_ref, output_multipliers, trace.count, trace.tasks, in);
       return;
     }
@@ -415,7 +416,8 @@ void Conv1d::backward_impl(const LayerTrace& trace, NonlinearRule, const Multipl
   const int sequences = trace.count * trace.tasks;
   const long nonzero = count_nonzero(out.positive.data(), out.positive.size()) +
                        (out.split ? count_nonzero(out.negative.data(), out.negative.size()) : 0);
-  if (nonzero < kSparseDensity * out.positive.size() * (out.split ? 2 : 1)) {
+  const double density = out.split ? kSparseDensity : kSparseBackwardDensity;
+  if (nonzero < density * out.positive.size() * (out.split ? 2 : 1)) {
     sparse_backward(trace.input - trace.input_ref, out, trace.count, trace.tasks, in);
     return;
   }

@@ -91,12 +91,19 @@ class Conv1d : public Layer {
                      Multipliers& input_multipliers) const override;
 
   // Multipliers behind a max pool are mostly 0 (one position of each
-  // window per channel): below this density the backward pass and the
-  // RevealCancel split work element by element on the non-zero entries
-  // instead of as dense GEMMs. Same arithmetic, different summation order.
-  // Sparse output multipliers (Multipliers) give the elements as a list;
-  // otherwise they are found by scanning.
+  // window per channel): below this density the RevealCancel split works
+  // element by element on the non-zero entries instead of as dense GEMMs.
+  // Same arithmetic, different summation order. Sparse output multipliers
+  // (Multipliers) give the elements as a list; otherwise they are found by
+  // scanning.
   static constexpr double kSparseDensity = 0.08;
+  // The same for the backward pass of unsplit multipliers (M⁺ = M⁻), which
+  // credits each non-zero output's receptive field directly (sparse_backward). That skips the transposed
+  // GEMM's K*Cin-row result and col2im, so it wins up to a higher density
+  // than the split: on the bundled model, whose ReLUs leave ~20% of the
+  // multipliers non-zero at the second conv, it took 17% off a Rescale run;
+  // at 0.4 grad-input (denser) got slower (docs/performance.md).
+  static constexpr double kSparseBackwardDensity = 0.25;
 
   void sparse_backward(const Matrix& delta, const Multipliers& out, int count, int tasks, Multipliers& in) const;
 
