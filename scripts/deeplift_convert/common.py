@@ -107,6 +107,31 @@ def output_function(records, requested):
     return records, requested
 
 
+def _describe_layer(rec, name, spec):
+    """Adds a layer record's fields to its architecture entry `spec`; returns
+    its tensors [(name, array)] (the same for chains and graphs)."""
+    kind = rec["type"]
+    if kind == "conv1d":
+        out_c, in_c, k = rec["weight"].shape
+        spec.update(in_channels=int(in_c), out_channels=int(out_c), kernel_size=int(k),
+                    stride=int(rec["stride"]), dilation=int(rec["dilation"]), padding=rec["padding"])
+        return [(f"{name}.weight", rec["weight"]), (f"{name}.bias", rec["bias"])]
+    if kind == "dense":
+        out_f, in_f = rec["weight"].shape
+        spec.update(in_features=int(in_f), out_features=int(out_f))
+        return [(f"{name}.weight", rec["weight"]), (f"{name}.bias", rec["bias"])]
+    if kind == "prelu":
+        slope = rec["slope"]
+        # write-model.py's key for the slope tensor's shape; stripped from the stored file
+        spec["slope_shape"] = "position" if slope.ndim == 2 else "shared" if slope.size == 1 else "channel"
+        return [(f"{name}.weight", slope)]
+    if kind in ("maxpool1d", "avgpool1d"):
+        spec.update(kernel_size=int(rec["kernel_size"]), stride=int(rec["stride"]))
+    elif kind == "crop1d":
+        spec.update(left=int(rec["left"]), right=int(rec["right"]))
+    return []
+
+
 def build(records, length, tasks, output):
     """(architecture, [(tensor name, float32 array)], tap of the logits, note or None):
     folds, names layers (conv1…, act1…, fc1…, the last dense 'out') and checks
@@ -139,22 +164,7 @@ def build(records, length, tasks, output):
             counters[kind] += 1
             name = "out" if i == len(records) - 1 else f"{prefixes[kind]}{counters[kind]}"
             spec["name"] = name
-        if kind == "conv1d":
-            out_c, in_c, k = rec["weight"].shape
-            spec.update(in_channels=int(in_c), out_channels=int(out_c), kernel_size=int(k),
-                        stride=int(rec["stride"]), dilation=int(rec["dilation"]), padding=rec["padding"])
-            tensors += [(f"{name}.weight", rec["weight"]), (f"{name}.bias", rec["bias"])]
-        elif kind == "dense":
-            out_f, in_f = rec["weight"].shape
-            spec.update(in_features=int(in_f), out_features=int(out_f))
-            tensors += [(f"{name}.weight", rec["weight"]), (f"{name}.bias", rec["bias"])]
-        elif kind == "prelu":
-            slope = rec["slope"]
-            # write-model.py's key for the slope tensor's shape; stripped from the stored file
-            spec["slope_shape"] = "position" if slope.ndim == 2 else "shared" if slope.size == 1 else "channel"
-            tensors.append((f"{name}.weight", slope))
-        elif kind in ("maxpool1d", "avgpool1d"):
-            spec.update(kernel_size=int(rec["kernel_size"]), stride=int(rec["stride"]))
+        tensors += _describe_layer(rec, spec.get("name"), spec)
         layers.append(spec)
     arch = {"input": {"alphabet": "ACGT", "length": int(length)}, "tasks": list(tasks),
             "output": output, "layers": layers}
@@ -303,23 +313,7 @@ def build_graph(records, outputs, length, tasks, output):
         name = f"{GRAPH_PREFIXES.get(kind, kind)}{counters[kind]}"
         names[i] = name
         spec = {"type": kind, "name": name, "inputs": [names[j] for j in rec["inputs"]]}
-        if kind == "conv1d":
-            out_c, in_c, k = rec["weight"].shape
-            spec.update(in_channels=int(in_c), out_channels=int(out_c), kernel_size=int(k),
-                        stride=int(rec["stride"]), dilation=int(rec["dilation"]), padding=rec["padding"])
-            tensors += [(f"{name}.weight", rec["weight"]), (f"{name}.bias", rec["bias"])]
-        elif kind == "dense":
-            out_f, in_f = rec["weight"].shape
-            spec.update(in_features=int(in_f), out_features=int(out_f))
-            tensors += [(f"{name}.weight", rec["weight"]), (f"{name}.bias", rec["bias"])]
-        elif kind == "prelu":
-            slope = rec["slope"]
-            spec["slope_shape"] = "position" if slope.ndim == 2 else "shared" if slope.size == 1 else "channel"
-            tensors.append((f"{name}.weight", slope))
-        elif kind in ("maxpool1d", "avgpool1d"):
-            spec.update(kernel_size=int(rec["kernel_size"]), stride=int(rec["stride"]))
-        elif kind == "crop1d":
-            spec.update(left=int(rec["left"]), right=int(rec["right"]))
+        tensors += _describe_layer(rec, name, spec)
         layers.append(spec)
     seen = set()
     for source_name, index, _ in outputs:

@@ -90,18 +90,9 @@ void EnsembleScorer::resize_results(WindowResults& out, long count) const {
     return;
   }
   const ScoringSettings& settings = ensemble_.settings(0);
-  const long length = ensemble_.input_length();
-  const long tasks = static_cast<long>(settings.tasks.size());
-  out.logits.resize(ensemble_.logit_rows(), count);
-  if (uses_reference(settings.method))
-    out.ref_logits.resize(ensemble_.logit_rows(), count);
-  else
-    out.ref_logits.resize(0, 0);
-  out.scores.resize(length, count * tasks);
-  if (settings.hypothetical)
-    out.hypothetical.resize(4, count * tasks * length);
-  else
-    out.hypothetical.resize(0, 0);
+  resize_window_results(out, count, ensemble_.logit_rows(), ensemble_.input_length(),
+                        static_cast<long>(settings.tasks.size()), uses_reference(settings.method),
+                        settings.hypothetical);
 }
 
 void EnsembleScorer::score(const Matrix& input, const Matrix* references, int count, WindowResults& out, long first) {

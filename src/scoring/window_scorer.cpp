@@ -32,17 +32,23 @@ WindowScorer::WindowScorer(const Model& model, const ScoringSettings& settings, 
   }
 }
 
-void WindowScorer::resize_results(WindowResults& out, long count) const {
-  out.logits.resize(model_.task_count(), count);
-  if (scorer_->uses_reference())
-    out.ref_logits.resize(model_.task_count(), count);
+void resize_window_results(WindowResults& out, long count, long logit_rows, long length, long tasks,
+                           bool has_reference, bool hypothetical) {
+  out.logits.resize(logit_rows, count);
+  if (has_reference)
+    out.ref_logits.resize(logit_rows, count);
   else
     out.ref_logits.resize(0, 0);
-  out.scores.resize(length_, count * tasks_);
-  if (settings_.hypothetical)
-    out.hypothetical.resize(4, count * tasks_ * length_);
+  out.scores.resize(length, count * tasks);
+  if (hypothetical)
+    out.hypothetical.resize(4, count * tasks * length);
   else
     out.hypothetical.resize(0, 0);
+}
+
+void WindowScorer::resize_results(WindowResults& out, long count) const {
+  resize_window_results(out, count, model_.task_count(), length_, tasks_, scorer_->uses_reference(),
+                        settings_.hypothetical);
 }
 
 void WindowScorer::score(const Matrix& input, const Matrix* references, int count, WindowResults& out, long first) {

@@ -32,6 +32,12 @@ struct WindowResults {
   Matrix hypothetical;  // [4, L*count*tasks]: block w*tasks + t of L columns; only when asked
 };
 
+// Sizes `out` for `count` windows: `logit_rows` rows of logits (and of
+// ref_logits when the method takes a reference), `tasks` scored tasks of
+// `length` positions, hypothetical contributions when asked.
+void resize_window_results(WindowResults& out, long count, long logit_rows, long length, long tasks,
+                           bool has_reference, bool hypothetical);
+
 // A window's K references are scored in groups when all K at once would take
 // more than this many bytes of workspace (scoring_batch.hpp's estimate): a
 // BPNet window with 20 shuffles needs ~35 MB per reference. The window's own
