@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "deeplift/errors.hpp"
+#include "deeplift/layers/conv1d.hpp"
 #include "deeplift/scoring/method.hpp"
 
 namespace deeplift {
@@ -39,6 +40,14 @@ long boundary_floats(const Model& model) {
   return total;
 }
 
+// A convolution's column buffers (its unfolded input or transposed product)
+// are per thread and chunked by sequences to at most
+// Conv1d::kColumnBufferFloats, or one sequence's worth when that is more: a
+// fixed cost of the worker, not one that grows with the batch.
+long column_buffer_floats(Layer& layer) {
+  return std::max(unfolded_size(layer), Conv1d::kColumnBufferFloats);
+}
+
 long to_bytes(long floats) {
   return static_cast<long>(std::ceil(static_cast<double>(floats) * sizeof(float) * kAllocatorOverhead));
 }
@@ -51,11 +60,10 @@ long to_bytes(long floats) {
 //   the references, and the multipliers of every task (2 + T per element);
 //   where RevealCancel splits, also M⁻ and Δz⁺, Δz⁻ (T + 2 more);
 // - per-thread temporaries, each sized by the largest layer that uses it and
-//   all alive at once: a convolution's unfolded input [Cin·K, Lout] (forward
-//   when not a view), its transposed product per task (backward), the
-//   unfolded Δx and its two signed parts (RevealCancel's split) and the
-//   multipliers for Δx < 0 per task; the elementwise rules' scratch; Δx of
-//   the largest boundary (twice);
+//   all alive at once: the multipliers for Δx < 0 per task (RevealCancel's
+//   split); the elementwise rules' scratch; Δx of the largest boundary
+//   (twice). A convolution's column buffers are chunked to a fixed size per
+//   thread instead (scoring_fixed_bytes);
 // - the scores: the pairs' inputs, references and Δx, per-position scores,
 //   the input multipliers handed out, hypothetical contributions (asked for
 //   or not) and integrated gradients' path point and summed multipliers.
@@ -65,11 +73,7 @@ long scoring_bytes_per_pair(const Model& model, const ScoringSettings& settings)
   const long input = model.input_shape().size();
   const auto& layers = model.layers();
   long largest_boundary = input;
-  long unfold = 0;
-  for (const auto& layer : layers) {
-    largest_boundary = std::max(largest_boundary, layer->output_shape().size());
-    if (layer->has_weights()) unfold = std::max(unfold, unfolded_size(*layer));
-  }
+  for (const auto& layer : layers) largest_boundary = std::max(largest_boundary, layer->output_shape().size());
   const long outputs = tasks * input * 2 + tasks * length;  // input multipliers (two buffers) and scores
   // Counted whether or not they are asked for: the batch, and with it the
   // float rounding, must not depend on the output formats.
@@ -77,14 +81,13 @@ long scoring_bytes_per_pair(const Model& model, const ScoringSettings& settings)
   if (settings.method == Method::Ism) {
     // Per window: its forward pass (reused by the mutants, ism_bytes_per_mutant)
     // and its substitution effects and scores.
-    return to_bytes(boundary_floats(model) + unfold + outputs + hypothetical);
+    return to_bytes(boundary_floats(model) + outputs + hypothetical);
   }
 
   long floats = (2 + tasks) * boundary_floats(model);
-  long unfold_backward = 0, split_unfold = 0, when_negative = 0, rule_scratch = 0;
+  long when_negative = 0, rule_scratch = 0;
   for (size_t i = 0; i < layers.size(); ++i) {
     Layer& layer = *layers[i];
-    if (layer.has_weights()) unfold_backward = std::max(unfold_backward, tasks * unfolded_size(layer));
     if (!layer.is_elementwise()) continue;
     const long size = layer.input_shape().size();
     rule_scratch = std::max(rule_scratch, kRuleScratchPerElement * size);
@@ -95,22 +98,29 @@ long scoring_bytes_per_pair(const Model& model, const ScoringSettings& settings)
     Layer* previous = source > 0 ? layers[source - 1].get() : nullptr;
     if (previous && previous->has_weights() && rule_for(settings.method, previous) == NonlinearRule::RevealCancel) {
       floats += (tasks + 2) * size;
-      split_unfold = std::max(split_unfold, 3 * unfolded_size(*previous));
       when_negative = std::max(when_negative, tasks * previous->input_shape().size());
     }
   }
-  floats += unfold + unfold_backward + split_unfold + when_negative + rule_scratch + 2 * largest_boundary;
+  floats += when_negative + rule_scratch + 2 * largest_boundary;
   floats += 3 * input + outputs + hypothetical;
   if (settings.method == Method::IntegratedGradients) floats += input + 2 * tasks * input;
   return to_bytes(floats);
 }
 
 long ism_bytes_per_mutant(const Model& model) {
-  long unfold = 0;
-  for (const auto& layer : model.layers())
-    if (layer->has_weights()) unfold = std::max(unfold, unfolded_size(*layer));
   // The mutant's one-hot input and its forward pass.
-  return to_bytes(model.input_shape().size() + boundary_floats(model) + unfold);
+  return to_bytes(model.input_shape().size() + boundary_floats(model));
+}
+
+long scoring_fixed_bytes(const Model& model, const ScoringSettings& settings) {
+  // The largest convolution's buffers: its unfolded input (forward), its
+  // transposed product (backward) and, where RevealCancel splits, the
+  // unfolded Δx and its two signed parts.
+  long buffer = 0;
+  for (const auto& layer : model.layers())
+    if (layer->has_weights()) buffer = std::max(buffer, column_buffer_floats(*layer));
+  const bool splits = settings.method == Method::RevealCancel || settings.method == Method::GenomicsDefault;
+  return to_bytes((splits ? 5 : 2) * buffer);
 }
 
 ScoringBatch scoring_batch(const Model& model, const ScoringSettings& settings, int batch_size, long budget_bytes) {
@@ -118,10 +128,12 @@ ScoringBatch scoring_batch(const Model& model, const ScoringSettings& settings, 
   ScoringBatch batch;
   const long per_window = uses_reference(settings.method) ? std::max(1, settings.references_per_window) : 1;
   batch.bytes_per_pair = scoring_bytes_per_pair(model, settings);
+  // What the batch may grow into: the budget less the worker's fixed buffers.
+  const long growable = std::max(0L, budget_bytes - scoring_fixed_bytes(model, settings));
   const long by_options = std::max(1L, batch_size / per_window);
-  const long by_bytes = std::max(1L, budget_bytes / (per_window * batch.bytes_per_pair));
+  const long by_bytes = std::max(1L, growable / (per_window * batch.bytes_per_pair));
   batch.windows = static_cast<int>(std::min(by_options, by_bytes));
-  batch.ism_mutants = static_cast<int>(std::min<long>(batch_size, std::max(1L, budget_bytes / ism_bytes_per_mutant(model))));
+  batch.ism_mutants = static_cast<int>(std::min<long>(batch_size, std::max(1L, growable / ism_bytes_per_mutant(model))));
   return batch;
 }
 

@@ -98,7 +98,7 @@ TEST(EnsembleScorer, ScoresAreTheMeanOverModelsLogitsPerModel) {
 TEST(ModelEnsemble, BatchIsTheSmallestOfTheModels) {
   const Model small = paper_model(1, 10, 50), large = paper_model(2, 40, 400);
   const ScoringSettings settings = settings_for(Method::RevealCancel, 2);
-  const long budget = 4L << 20;  // small enough that bytes, not --batch-size, decide
+  const long budget = 12L << 20;  // small enough that bytes, not --batch-size, decide
   const ModelEnsemble ensemble({&small, &large}, "all", settings, 128, budget);
   ScoringSettings with_tasks = settings;
   with_tasks.tasks = {0, 1, 2};

@@ -123,17 +123,21 @@ TEST(ScoringBatch, BatchSizeIsAnUpperBoundAndBytesTheOther) {
   const Model model = dense_conv_model();
   const ScoringSettings settings = settings_for(Method::RevealCancel);
   const long per_pair = scoring_bytes_per_pair(model, settings);
+  // The worker's fixed buffers come off the budget first.
+  const long fixed = scoring_fixed_bytes(model, settings);
+  EXPECT_GT(fixed, 0);
   // A budget that the options' batch fits in: the options decide.
-  EXPECT_EQ(scoring_batch(model, settings, 40, 100 * per_pair).windows, 40);
+  EXPECT_EQ(scoring_batch(model, settings, 40, fixed + 100 * per_pair).windows, 40);
   // A budget for 7.5 pairs: 7 windows.
-  EXPECT_EQ(scoring_batch(model, settings, 40, 15 * per_pair / 2).windows, 7);
-  // Never fewer than one window.
-  EXPECT_EQ(scoring_batch(model, settings, 40, per_pair / 3).windows, 1);
+  EXPECT_EQ(scoring_batch(model, settings, 40, fixed + 15 * per_pair / 2).windows, 7);
+  // Never fewer than one window, even when the fixed part alone passes the budget.
+  EXPECT_EQ(scoring_batch(model, settings, 40, fixed + per_pair / 3).windows, 1);
+  EXPECT_EQ(scoring_batch(model, settings, 40, fixed / 2).windows, 1);
   // K references per window count K pairs: 4 per window, budget of 9 pairs.
   const ScoringSettings shuffled = settings_for(Method::RevealCancel, 4);
   const long shuffled_pair = scoring_bytes_per_pair(model, shuffled);
-  EXPECT_EQ(scoring_batch(model, shuffled, 40, 9 * shuffled_pair).windows, 2);
-  EXPECT_EQ(scoring_batch(model, shuffled, 6, 100 * shuffled_pair).windows, 1);
+  EXPECT_EQ(scoring_batch(model, shuffled, 40, fixed + 9 * shuffled_pair).windows, 2);
+  EXPECT_EQ(scoring_batch(model, shuffled, 6, fixed + 100 * shuffled_pair).windows, 1);
   EXPECT_THROW(scoring_batch(model, settings, 0), UsageError);
 }
 
@@ -151,9 +155,10 @@ TEST(ScoringBatch, IsmMutantsPerPassAreCappedToo) {
   const Model model = dense_conv_model();
   const ScoringSettings settings = settings_for(Method::Ism);
   const long per_mutant = ism_bytes_per_mutant(model);
-  EXPECT_EQ(scoring_batch(model, settings, 128, 1000 * per_mutant).ism_mutants, 128);
-  EXPECT_EQ(scoring_batch(model, settings, 128, 50 * per_mutant).ism_mutants, 50);
-  EXPECT_EQ(scoring_batch(model, settings, 128, per_mutant / 2).ism_mutants, 1);
+  const long fixed = scoring_fixed_bytes(model, settings);
+  EXPECT_EQ(scoring_batch(model, settings, 128, fixed + 1000 * per_mutant).ism_mutants, 128);
+  EXPECT_EQ(scoring_batch(model, settings, 128, fixed + 50 * per_mutant).ism_mutants, 50);
+  EXPECT_EQ(scoring_batch(model, settings, 128, fixed + per_mutant / 2).ism_mutants, 1);
 }
 
 }  // namespace

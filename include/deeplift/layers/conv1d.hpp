@@ -50,11 +50,6 @@ class Conv1d : public Layer {
   // Adjoint of im2col: sums each column back onto the input positions it came from.
   void col2im(const Matrix& columns, int count, Matrix& input) const;
 
- private:
-  // im2col of sequences [first_sequence, first_sequence + count), and the
-  // adjoint adding into those sequences of `input` (sized for all).
-  void im2col(const Matrix& input, int first_sequence, int count, Matrix& columns) const;
-  void col2im_add(const Matrix& columns, int first_sequence, int count, Matrix& input) const;
   // Sequences per chunk so that a column buffer ([K*Cin, Lout*chunk]) holds
   // at most kColumnBufferFloats (at least one sequence). Small enough to
   // stay in a core's L2 cache between the GEMM that writes it (Eigen zeroes
@@ -63,6 +58,12 @@ class Conv1d : public Layer {
   // the bundled model (docs/performance.md). It also bounds memory: a k=75
   // conv on 2114 bp × 40 (pair, task) blocks would need 1.6 GB at once.
   static constexpr long kColumnBufferFloats = 128L << 10;  // 512 KB
+
+ private:
+  // im2col of sequences [first_sequence, first_sequence + count), and the
+  // adjoint adding into those sequences of `input` (sized for all).
+  void im2col(const Matrix& input, int first_sequence, int count, Matrix& columns) const;
+  void col2im_add(const Matrix& columns, int first_sequence, int count, Matrix& input) const;
   int chunk_sequences(int sequences) const;
 
   // With valid padding and unit stride and dilation (the usual genomics

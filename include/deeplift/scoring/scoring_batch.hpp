@@ -25,6 +25,10 @@ constexpr long kScoringWorkspaceBytes = 64L << 20;
 long scoring_bytes_per_pair(const Model& model, const ScoringSettings& settings);
 // ism: estimated bytes per mutant of its batched forward passes.
 long ism_bytes_per_mutant(const Model& model);
+// Bytes of one worker's workspace that do not grow with the batch: the
+// convolutions' column buffers, chunked to a fixed size per thread
+// (Conv1d::kColumnBufferFloats).
+long scoring_fixed_bytes(const Model& model, const ScoringSettings& settings);
 
 struct ScoringBatch {
   int windows = 1;         // windows per batch, each with all its references
@@ -32,10 +36,10 @@ struct ScoringBatch {
   long bytes_per_pair = 0; // the estimate the cap used
 };
 
-// windows = min(max(1, batch_size / K), max(1, budget / (K · bytes per pair)))
+// windows = min(max(1, batch_size / K), max(1, (budget − fixed bytes) / (K · bytes per pair)))
 // with K = settings.references_per_window: a window's references are always
 // scored together, so a batch never holds less than one window.
-// ism_mutants = min(batch_size, max(1, budget / bytes per mutant)).
+// ism_mutants = min(batch_size, max(1, (budget − fixed bytes) / bytes per mutant)).
 // Throws UsageError when batch_size < 1.
 ScoringBatch scoring_batch(const Model& model, const ScoringSettings& settings, int batch_size,
                            long budget_bytes = kScoringWorkspaceBytes);
