@@ -61,6 +61,14 @@ void LayerConfig::fail(const std::string& problem) const {
   throw FormatError("'" + weights_.path() + "': " + where + ": " + problem);
 }
 
+void LayerConfig::check_no_unknown_fields() const {
+  for (const auto& field : spec_.items()) {
+    const std::string& key = field.key();
+    if (key == "type" || key == "name" || key == "inputs" || read_.count(key)) continue;
+    fail("unknown field \"" + key + "\" for a " + type_ + " layer (docs/model-format.md lists each type's fields)");
+  }
+}
+
 Shape LayerConfig::input() const {
   if (inputs_.size() != 1)
     fail(type_ + " takes one input, not " + std::to_string(inputs_.size()));
@@ -68,6 +76,7 @@ Shape LayerConfig::input() const {
 }
 
 int LayerConfig::non_negative_integer(const std::string& key, int fallback) const {
+  read_.insert(key);
   if (!spec_.contains(key)) return fallback;
   const auto& value = spec_[key];
   if (!value.is_number_integer() || value.get<long long>() < 0 || value.get<long long>() > (1 << 30))
@@ -76,11 +85,13 @@ int LayerConfig::non_negative_integer(const std::string& key, int fallback) cons
 }
 
 int LayerConfig::positive_integer(const std::string& key) const {
+  read_.insert(key);
   if (!spec_.contains(key)) fail("missing field \"" + key + "\"");
   return positive_integer(key, 0);
 }
 
 int LayerConfig::positive_integer(const std::string& key, int fallback) const {
+  read_.insert(key);
   if (!spec_.contains(key)) return fallback;
   const auto& value = spec_[key];
   if (!value.is_number_integer() || value.get<long long>() <= 0 || value.get<long long>() > (1 << 30))
@@ -89,6 +100,7 @@ int LayerConfig::positive_integer(const std::string& key, int fallback) const {
 }
 
 std::string LayerConfig::text(const std::string& key, const std::string& fallback) const {
+  read_.insert(key);
   if (!spec_.contains(key)) return fallback;
   if (!spec_[key].is_string()) fail("field \"" + key + "\" must be a string");
   return spec_[key].get<std::string>();

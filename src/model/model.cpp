@@ -318,6 +318,7 @@ Graph build_layers(const nlohmann::json& specs, int input_length, int version, W
     for (int source : inputs) shapes.push_back(graph.shapes[source]);
     LayerConfig config(spec, static_cast<int>(i), shapes, weights);
     graph.layers.push_back(create_layer(config));
+    config.check_no_unknown_fields();
     const Shape shape = graph.layers.back()->output_shape();
     if (shape.size() > kMaxActivationElements)
       fail_layer(path, i, name, "output of shape " + shape.to_string() + " has more than 2^31 values per sequence");

@@ -143,6 +143,20 @@ TEST(ModelLoader, UnknownLayerType) {
   expect_load_error(path, "unknown layer type: lstm");
 }
 
+TEST(ModelLoader, UnknownLayerFieldNamesLayerAndField) {
+  // A misspelt field would otherwise be ignored and its default used.
+  const std::string path = temp_path("unknownfield.safetensors");
+  auto architecture = linear_architecture(3, 2);
+  architecture["layers"][1]["in_featrues"] = 12;
+  write_model_file(path, architecture, linear_tensors(3, 2));
+  expect_load_error(path, "layer 2 (out): unknown field \"in_featrues\" for a dense layer");
+  // A field another layer type has, on a type that has none.
+  architecture = linear_architecture(3, 2);
+  architecture["layers"][0]["kernel_size"] = 2;
+  write_model_file(path, architecture, linear_tensors(3, 2));
+  expect_load_error(path, "layer 1 (flatten0): unknown field \"kernel_size\" for a flatten layer");
+}
+
 TEST(ModelLoader, ShapesThatDoNotChain) {
   const std::string path = temp_path("chain.safetensors");
   auto architecture = linear_architecture(3, 2);

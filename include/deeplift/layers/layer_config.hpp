@@ -60,7 +60,10 @@ class LayerConfig {
   // given several.
   Shape input() const;
   const std::vector<Shape>& inputs() const { return inputs_; }
-  bool has(const std::string& key) const { return spec_.contains(key); }
+  bool has(const std::string& key) const {
+    read_.insert(key);
+    return spec_.contains(key);
+  }
 
   // Required positive integer field.
   int positive_integer(const std::string& key) const;
@@ -77,6 +80,11 @@ class LayerConfig {
   FloatTensor tensor_any_shape(const std::string& suffix, const std::vector<int64_t>& shape_when_created = {}) const;
 
   [[noreturn]] void fail(const std::string& problem) const;
+  // Fails naming the first field of the spec that the layer's factory never
+  // looked at (besides "type", "name" and "inputs"): a misspelt "dilaton"
+  // or a field this layer type does not have would otherwise be ignored
+  // and the model silently computed without it.
+  void check_no_unknown_fields() const;
 
  private:
   const nlohmann::json& spec_;
@@ -85,6 +93,7 @@ class LayerConfig {
   WeightStore& weights_;
   std::string type_;
   std::string name_;
+  mutable std::set<std::string> read_;  // the fields the factory asked for
 };
 
 std::string shape_text(const std::vector<int64_t>& shape);
