@@ -8,6 +8,7 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 
 #include "deeplift/errors.hpp"
 
@@ -146,11 +147,21 @@ std::string shape_text(const std::vector<long>& shape) {
 
 }  // namespace
 
-NpyArray read_npz_array(const std::string& path, const std::string& name) {
-  const std::string member = name + ".npy";
+struct NpzArrayReader::Impl {
+  std::unique_ptr<zip_t, ZipCloser> archive;
+  std::unique_ptr<zip_file_t, ZipFileCloser> file;
+  std::string member;
+  std::uint64_t remaining = 0;  // floats not yet read
+};
+
+NpzArrayReader::NpzArrayReader(const std::string& path, const std::string& name)
+    : impl_(std::make_unique<Impl>()), path_(path) {
+  Impl& in = *impl_;
+  in.member = name + ".npy";
+  const std::string& member = in.member;
   int code = 0;
-  std::unique_ptr<zip_t, ZipCloser> archive(zip_open(path.c_str(), ZIP_RDONLY, &code));
-  if (!archive) {
+  in.archive.reset(zip_open(path.c_str(), ZIP_RDONLY, &code));
+  if (!in.archive) {
     if (code == ZIP_ER_NOZIP || code == ZIP_ER_INCONS)
       format_error(path, "not an .npz file (not a zip archive)");
     zip_error_t error;
@@ -161,13 +172,14 @@ NpyArray read_npz_array(const std::string& path, const std::string& name) {
     if (code == ZIP_ER_NOENT) reason = "No such file or directory";
     throw IoError("can't open '" + path + "': " + reason);
   }
+  zip_t* archive = in.archive.get();
 
-  const zip_int64_t index = zip_name_locate(archive.get(), member.c_str(), 0);
+  const zip_int64_t index = zip_name_locate(archive, member.c_str(), 0);
   if (index < 0) {
     std::string members;
-    const zip_int64_t count = zip_get_num_entries(archive.get(), 0);
+    const zip_int64_t count = zip_get_num_entries(archive, 0);
     for (zip_int64_t i = 0; i < count && i < 10; ++i) {
-      const char* entry = zip_get_name(archive.get(), static_cast<zip_uint64_t>(i), 0);
+      const char* entry = zip_get_name(archive, static_cast<zip_uint64_t>(i), 0);
       members += std::string(i ? ", " : "") + (entry ? entry : "?");
     }
     format_error(path, "no array '" + name + "' (member " + member + "); the archive holds " +
@@ -175,16 +187,17 @@ NpyArray read_npz_array(const std::string& path, const std::string& name) {
   }
   zip_stat_t stat;
   zip_stat_init(&stat);
-  if (zip_stat_index(archive.get(), static_cast<zip_uint64_t>(index), 0, &stat) != 0 || !(stat.valid & ZIP_STAT_SIZE))
-    throw IoError("can't read '" + path + "': " + zip_strerror(archive.get()));
-  std::unique_ptr<zip_file_t, ZipFileCloser> file(zip_fopen_index(archive.get(), static_cast<zip_uint64_t>(index), 0));
-  if (!file) throw IoError("can't read '" + path + "': " + member + ": " + zip_strerror(archive.get()));
+  if (zip_stat_index(archive, static_cast<zip_uint64_t>(index), 0, &stat) != 0 || !(stat.valid & ZIP_STAT_SIZE))
+    throw IoError("can't read '" + path + "': " + zip_strerror(archive));
+  in.file.reset(zip_fopen_index(archive, static_cast<zip_uint64_t>(index), 0));
+  if (!in.file) throw IoError("can't read '" + path + "': " + member + ": " + zip_strerror(archive));
+  zip_file_t* file = in.file.get();
 
   // Preamble: magic "\x93NUMPY", major, minor, then the header length as
   // uint16 (version 1) or uint32 (versions 2 and 3), little-endian.
   unsigned char preamble[8];
   if (stat.size < sizeof preamble) format_error(path, member + " is not an .npy file (too short)");
-  read_exactly(file.get(), preamble, sizeof preamble, path, member);
+  read_exactly(file, preamble, sizeof preamble, path, member);
   if (std::memcmp(preamble, "\x93NUMPY", 6) != 0) format_error(path, member + " is not an .npy file (bad magic)");
   const int major = preamble[6];
   std::size_t length_bytes = 0;
@@ -196,33 +209,48 @@ NpyArray read_npz_array(const std::string& path, const std::string& name) {
     format_error(path, member + ": unsupported .npy format version " + std::to_string(major) + "." +
                            std::to_string(preamble[7]));
   unsigned char length_field[4] = {0, 0, 0, 0};
-  read_exactly(file.get(), length_field, length_bytes, path, member);
+  read_exactly(file, length_field, length_bytes, path, member);
   std::uint64_t header_length = 0;
   for (std::size_t i = length_bytes; i-- > 0;) header_length = header_length << 8 | length_field[i];
   const std::uint64_t data_offset = sizeof preamble + length_bytes + header_length;
   if (data_offset > stat.size) format_error(path, member + " is truncated (header runs past the end)");
   std::string header(header_length, '\0');
-  read_exactly(file.get(), header.data(), header.size(), path, member);
+  read_exactly(file, header.data(), header.size(), path, member);
 
   std::string descr;
   bool fortran_order = false;
-  NpyArray array;
-  HeaderParser(header, path, member).parse(descr, fortran_order, array.shape);
+  HeaderParser(header, path, member).parse(descr, fortran_order, shape_);
   if (descr != "<f4")
     format_error(path, member + ": dtype '" + descr + "'; expected little-endian float32 ('<f4'), as score-seqs writes");
   if (fortran_order) format_error(path, member + ": fortran_order True; expected a C-order array");
 
   std::uint64_t count = 1;
-  for (long d : array.shape) {
+  for (long d : shape_) {
     if (d != 0 && count > std::numeric_limits<std::uint64_t>::max() / 4 / static_cast<std::uint64_t>(d))
-      format_error(path, member + ": shape " + shape_text(array.shape) + " is too large");
+      format_error(path, member + ": shape " + shape_text(shape_) + " is too large");
     count *= static_cast<std::uint64_t>(d);
   }
   if (stat.size - data_offset != count * sizeof(float))
-    format_error(path, member + ": shape " + shape_text(array.shape) + " needs " + std::to_string(count * 4) +
+    format_error(path, member + ": shape " + shape_text(shape_) + " needs " + std::to_string(count * 4) +
                            " bytes of data, the member holds " + std::to_string(stat.size - data_offset));
-  array.values.resize(count);
-  read_exactly(file.get(), array.values.data(), count * sizeof(float), path, member);
+  in.remaining = count;
+}
+
+NpzArrayReader::~NpzArrayReader() = default;
+
+void NpzArrayReader::read(float* out, std::size_t count) {
+  if (count > impl_->remaining)
+    throw std::logic_error("NpzArrayReader::read past the end of " + path_);
+  read_exactly(impl_->file.get(), out, count * sizeof(float), path_, impl_->member);
+  impl_->remaining -= count;
+}
+
+NpyArray read_npz_array(const std::string& path, const std::string& name) {
+  NpzArrayReader reader(path, name);
+  NpyArray array;
+  array.shape = reader.shape();
+  array.values.resize(static_cast<std::size_t>(array.size()));
+  reader.read(array.values.data(), array.values.size());
   return array;
 }
 
