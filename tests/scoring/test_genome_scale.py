@@ -7,7 +7,8 @@
 - the bedGraph is sorted and non-overlapping per bedtools, and the bigWig
   reads back through pyBigWig with the bedGraph's values and the .fai sizes;
 - the union of --shard K/N runs (merged by merge-tracks) equals the
-  unsharded run, and so does the Snakemake workflow;
+  unsharded run, and so does the Snakemake workflow, on BED regions and on
+  peaks with two fold models (its merged ohe/hyp npz too, via merge-npz);
 - a 200,000-window run stays within a bounded RSS.
 """
 import argparse
@@ -58,6 +59,49 @@ def max_difference(a, b):
     if set(a) != set(b):
         return float("inf")
     return max(abs(a[k] - b[k]) for k in a)
+
+
+def snakemake_peaks(args, work, score, genome, bed, model, tasks):
+    """The workflow's peaks mode with two fold models: the merged bigWigs and
+    the merged ohe/hyp npz equal an unsharded `score-seqs -m A -m B --peaks`
+    run's (ohe exactly; scores to float32 rounding, batches differ)."""
+    peaks = f"{work}/peaks.narrowPeak"
+    with open(bed) as f, open(peaks, "w") as out:
+        for i, line in enumerate(f):  # 22 peaks: 3 shards of 8, 7, 7
+            chrom, start, end = line.split()[:3]
+            offset = -1 if i == 3 else (53 * i) % (int(end) - int(start))
+            out.write(f"{chrom}\t{start}\t{end}\tpeak{i}\t0\t.\t1\t-1\t1\t{offset}\n")
+    fold = os.path.join(work, "fold2.safetensors")
+    run(sys.executable, os.path.join(args.source, "scripts", "write-model.py"),
+        os.path.join(args.source, "data", "archs", "example-random.json"), fold, "--seed", 6)
+    options = ["--method", "revealcancel", "--reference", "gc:0.4"]
+    run(score, "-m", model, "-m", fold, "--quiet", "--genome", genome, "--peaks", peaks, *options,
+        "--formats", "bedgraph,npz", "--out", f"{work}/peaks_whole")
+    config = os.path.join(work, "workflow_peaks.yaml")
+    with open(config, "w") as f:
+        json.dump({"bin": os.path.abspath(args.bin), "model": [model, fold], "genome": genome, "peaks": peaks,
+                   "out": f"{work}/snake_peaks/run", "tasks": tasks, "shards": 3, "options": " ".join(options)}, f)
+    run("snakemake", "-s", os.path.join(args.source, "workflow", "Snakefile"), "--configfile", config,
+        "--cores", 2, "--quiet", "--directory", work)
+    prefix = f"{work}/snake_peaks/run"
+    import pyBigWig
+    for task in tasks:
+        whole = read_bedgraph(f"{work}/peaks_whole.{task}.bedGraph")
+        scale = max(abs(v) for v in whole.values())
+        bw = pyBigWig.open(f"{prefix}.{task}.bw")
+        got = {(c, p): bw.values(c, p, p + 1)[0] for c, p in whole}
+        bw.close()
+        difference = max_difference(got, whole)
+        check(difference <= 1e-5 * scale, f"peaks workflow: {task} bigWig equals the unsharded run "
+              f"(max diff {difference:.3g}, scale {scale:.3g})")
+        hyp_whole = np.load(f"{work}/peaks_whole.{task}.hyp.npz")["arr_0"]
+        hyp = np.load(f"{prefix}.{task}.hyp.npz")["arr_0"]
+        check(hyp.shape == hyp_whole.shape == (22, 4, 200) and
+              np.allclose(hyp, hyp_whole, rtol=0, atol=1e-5 * np.abs(hyp_whole).max()),
+              f"peaks workflow: merged {task}.hyp.npz equals the unsharded run's")
+    ohe_whole = np.load(f"{work}/peaks_whole.ohe.npz")["arr_0"]
+    check(np.array_equal(np.load(f"{prefix}.ohe.npz")["arr_0"], ohe_whole),
+          "peaks workflow: merged ohe.npz equals the unsharded run's (peak order)")
 
 
 def main():
@@ -172,6 +216,7 @@ def main():
             difference = max_difference(read_bedgraph(f"{work}/snake/peaks.both.bedGraph"), values)
             check(difference <= 1e-6, f"Snakemake workflow equals the unsharded run (max diff {difference:.3g})")
             check(os.path.exists(f"{work}/snake/peaks.tal1.bw"), "Snakemake workflow wrote the bigWigs")
+            snakemake_peaks(args, work, score, genome, peaks, model, tasks)
         else:
             check(False, "snakemake is installed (scripts/install-deps)")
 
