@@ -646,9 +646,9 @@ py::array_t<float> model_attribute(const Model& model, const py::object& x, cons
 
 // ------------------------------------------------------- attribute (models)
 
-const char* const kEnsembleAttributeDoc = R"doc(attribute(models, X, method="revealcancel", reference="gc:0.4", tasks=None,
-          hypothetical=False, threads=0, batch_size=128, ig_steps=10, names=None,
-          starts=None, profile_target="bpnet-lite")
+const char* const kEnsembleAttributeDoc = R"doc(attribute(models, X, method="revealcancel", reference="gc:0.4",
+          tasks=None, hypothetical=False, threads=0, batch_size=128, ig_steps=10,
+          names=None, starts=None, profile_target="bpnet-lite")
     -> numpy.ndarray of float32, shape (N, T, 4, L)
 
 Model.attribute over several models, e.g. the folds of one experiment: every
@@ -780,6 +780,7 @@ models, on the same native engine as the score-seqs command line.
   X = deeplift_cpp.one_hot(["ACGT...", ...])      # (N, 4, L) float32
   logits = m.predict(X)                            # (N, T)
   contrib = m.attribute(X)                         # (N, T, 4, L), revealcancel vs gc:0.4
+  mean = deeplift_cpp.attribute([m, m2], X)        # the mean over models, as score-seqs -m A -m B
 
 See the README's "Python" section and docs/scoring.md.)doc";
   module.attr("__version__") = DEEPLIFT_VERSION;
