@@ -615,7 +615,8 @@ py::array_t<float> attribute_scores(const Scored& scored, const py::object& x, c
 
   // Slices of whole rounds of score-seqs' batches (attribute.hpp: batches of
   // scoring_batch().windows windows: at most max(1, batch_size / K), fewer
-  // under the workspace's byte budget), so the batches, and with them the
+  // under the workspace's byte budget; an ensemble's batch_windows(), the
+  // fewest of its models'), so the batches, and with them the
   // numbers, stay score-seqs'. A slice's references and results take up to
   // about kSliceBytes, whatever N and K; the threads wait for each other
   // only at the end of a slice.
