@@ -30,6 +30,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -39,6 +40,7 @@
 #include "deeplift/model/model.hpp"
 #include "deeplift/scoring/attribute.hpp"
 #include "deeplift/scoring/method.hpp"
+#include "deeplift/scoring/model_ensemble.hpp"
 #include "deeplift/scoring/profile_target.hpp"
 #include "deeplift/scoring/reference.hpp"
 #include "deeplift/scoring/scoring_batch.hpp"
@@ -539,14 +541,26 @@ std::unique_ptr<ReferencePlan> reference_plan(const py::object& reference, const
   return plan;
 }
 
-py::array_t<float> attribute(const Model& model, const py::object& x, const std::string& method_text,
-                             const py::object& reference, const py::object& tasks, bool hypothetical, int threads,
-                             int batch_size, int ig_steps, const py::object& names, const py::object& starts,
-                             const std::string& profile_target) {
+// What one call scores with: Model.attribute's model and its task indices,
+// or deeplift_cpp.attribute's models, matched and averaged as score-seqs
+// --model A --model B does (a ModelEnsemble on `ensemble_tasks`, score-seqs'
+// --tasks). The ensemble is made once the references are known: K enters
+// its batch.
+struct Scored {
+  std::vector<const Model*> models;
+  std::vector<int> tasks;                    // without an ensemble: the model's
+  std::optional<std::string> ensemble_tasks;
+};
+
+py::array_t<float> attribute_scores(const Scored& scored, const py::object& x, const std::string& method_text,
+                                    const py::object& reference, bool hypothetical, int threads, int batch_size,
+                                    int ig_steps, const py::object& names, const py::object& starts,
+                                    const std::string& profile_target) {
+  const Model& model = *scored.models.front();
   const Windows windows = checked_windows(x, model);
   ScoringSettings settings;
   settings.method = parse_method(method_text);
-  settings.tasks = selected_tasks(tasks, model);
+  settings.tasks = scored.tasks;
   settings.hypothetical = hypothetical;
   const int thread_count = resolved_threads(threads);
   check_batch_size(batch_size);
@@ -556,10 +570,14 @@ py::array_t<float> attribute(const Model& model, const py::object& x, const std:
   settings.profile_target = parse_profile_target(profile_target);
   const auto plan = reference_plan(reference, windows, model, settings.method, names, starts);
   settings.references_per_window = plan->per_window;
+  // Checks that the models agree (InputError: ValueError with score-seqs' message).
+  std::unique_ptr<ModelEnsemble> ensemble;
+  if (scored.ensemble_tasks)
+    ensemble = std::make_unique<ModelEnsemble>(scored.models, *scored.ensemble_tasks, settings, batch_size);
 
   const long count = windows.count;
   const int length = model.input_length();
-  const int task_count = static_cast<int>(settings.tasks.size());
+  const int task_count = static_cast<int>(ensemble ? ensemble->scored_tasks().size() : settings.tasks.size());
   py::array_t<float> out({count, static_cast<long>(task_count), 4L, static_cast<long>(length)});
   float* result = out.mutable_data();
   const long item = 4L * length;  // one (4, L) block of the output
@@ -575,8 +593,12 @@ py::array_t<float> attribute(const Model& model, const py::object& x, const std:
           plan->fill(first + n, k, references.data() + (n * plan->per_window + k) * item);
     }
     WindowResults results;
-    attribute_windows(model, settings, input, slice, plan->shared ? &plan->shared_reference : nullptr,
-                      plan->fill ? &references : nullptr, batch_size, thread_count, results);
+    const Matrix* shared = plan->shared ? &plan->shared_reference : nullptr;
+    if (ensemble)
+      attribute_windows(*ensemble, input, slice, shared, plan->fill ? &references : nullptr, thread_count, results);
+    else
+      attribute_windows(model, settings, input, slice, shared, plan->fill ? &references : nullptr, batch_size,
+                        thread_count, results);
     for (long n = 0; n < slice; ++n)
       for (int t = 0; t < task_count; ++t) {
         Eigen::Map<RowMatrix> block(result + ((first + n) * task_count + t) * item, 4, length);
@@ -593,22 +615,117 @@ py::array_t<float> attribute(const Model& model, const py::object& x, const std:
 
   // Slices of whole rounds of score-seqs' batches (attribute.hpp: batches of
   // scoring_batch().windows windows: at most max(1, batch_size / K), fewer
-  // under the workspace's byte budget), so the batches, and with them the
+  // under the workspace's byte budget; an ensemble's batch_windows(), the
+  // fewest of its models'), so the batches, and with them the
   // numbers, stay score-seqs'. A slice's references and results take up to
   // about kSliceBytes, whatever N and K; the threads wait for each other
   // only at the end of a slice.
   constexpr long kSliceBytes = 256L << 20;
   const int per_window = plan->per_window;
-  const long round = static_cast<long>(scoring_batch(model, settings, batch_size).windows) * thread_count;
+  const long batch_windows =
+      ensemble ? ensemble->batch_windows() : scoring_batch(model, settings, batch_size).windows;
+  const long round = batch_windows * thread_count;
+  const long logit_rows = ensemble ? ensemble->logit_rows() : model.task_count();
   const long window_bytes = static_cast<long>(sizeof(float)) *
                             (4L * length * (1 + (plan->fill ? per_window : 0)) +
-                             static_cast<long>(length) * task_count * (hypothetical ? 4 : 1) + 2L * model.task_count());
+                             static_cast<long>(length) * task_count * (hypothetical ? 4 : 1) + 2L * logit_rows);
   const long slice_windows = std::max(1L, kSliceBytes / (window_bytes * round)) * round;
   run_interruptibly([&] {
     for (long first = 0; first < count; first += slice_windows)
       score_slice(first, std::min(slice_windows, count - first));
   });
   return out;
+}
+
+py::array_t<float> model_attribute(const Model& model, const py::object& x, const std::string& method,
+                                   const py::object& reference, const py::object& tasks, bool hypothetical,
+                                   int threads, int batch_size, int ig_steps, const py::object& names,
+                                   const py::object& starts, const std::string& profile_target) {
+  return attribute_scores(Scored{{&model}, selected_tasks(tasks, model), std::nullopt}, x, method, reference,
+                          hypothetical, threads, batch_size, ig_steps, names, starts, profile_target);
+}
+
+// ------------------------------------------------------- attribute (models)
+
+const char* const kEnsembleAttributeDoc = R"doc(attribute(models, X, method="revealcancel", reference="gc:0.4",
+          tasks=None, hypothetical=False, threads=0, batch_size=128, ig_steps=10,
+          names=None, starts=None, profile_target="bpnet-lite")
+    -> numpy.ndarray of float32, shape (N, T, 4, L)
+
+Model.attribute over several models, e.g. the folds of one experiment: every
+window is scored by every model against the same references, and the result
+is the mean over the models (summed in the order given) of each model's
+scores: the same numbers, bit for bit, as score-seqs --model A --model B
+writes to its npz files for the same windows and options (docs/scoring.md,
+"Several models"). With one model it equals Model.attribute exactly.
+
+models     a list of deeplift_cpp.Model (or one Model). They must take the
+           same input length, have the same output kind, and hold every
+           scored task under the same name and of the same kind.
+tasks      as score-seqs --tasks: None or "all" for every task of the first
+           model, a name, "name1,name2", or a list of names. Tasks are matched
+           by name in every model (their positions may differ), so there are
+           no indices here. The output's axis 1 follows that order.
+Every other argument is Model.attribute's; X is (N, 4, L) with L the models'
+input length, and batch_size is score-seqs --batch-size (the batch holds the
+smallest of the models' batches, as in score-seqs).
+
+Raises ValueError, with score-seqs' message naming both files, when the
+models disagree; otherwise as Model.attribute.)doc";
+
+// deeplift_cpp.attribute's task names, as score-seqs' --tasks text.
+std::string ensemble_task_list(const py::object& tasks) {
+  if (tasks.is_none()) return "all";
+  if (py::isinstance<py::str>(tasks)) return tasks.cast<std::string>();
+  std::string list;
+  long index = 0;
+  try {
+    for (const py::handle item : py::iter(tasks)) {
+      const std::string where = "tasks[" + std::to_string(index++) + "]";
+      if (!py::isinstance<py::str>(item))
+        value_error(where + " is a " + std::string(py::str(py::type::of(item))) +
+                    "; deeplift_cpp.attribute takes task names, matched by name in every model (as score-seqs "
+                    "--tasks), not indices");
+      const auto name = item.cast<std::string>();
+      if (name.find(',') != std::string::npos)
+        value_error(where + " '" + name + "' contains a comma; score-seqs --tasks cannot name it either");
+      list += (list.empty() ? "" : ",") + name;
+    }
+  } catch (py::error_already_set&) {
+    value_error("tasks must be None, a task name or a list of names, not " +
+                std::string(py::str(py::type::of(tasks))));
+  }
+  if (index == 0) value_error("tasks is empty (None scores every task of the first model)");
+  return list;
+}
+
+py::array_t<float> ensemble_attribute(const py::object& models, const py::object& x, const std::string& method,
+                                      const py::object& reference, const py::object& tasks, bool hypothetical,
+                                      int threads, int batch_size, int ig_steps, const py::object& names,
+                                      const py::object& starts, const std::string& profile_target) {
+  // Held here, so the models outlive the call whatever the caller's list does.
+  std::vector<std::shared_ptr<Model>> held;
+  if (py::isinstance<Model>(models)) {
+    held.push_back(models.cast<std::shared_ptr<Model>>());
+  } else {
+    if (py::isinstance<py::str>(models)) value_error("models must be a list of deeplift_cpp.Model, not a str");
+    try {
+      for (const py::handle item : py::iter(models)) {
+        if (!py::isinstance<Model>(item))
+          value_error("models[" + std::to_string(held.size()) + "] is a " +
+                      std::string(py::str(py::type::of(item))) + ", not a deeplift_cpp.Model");
+        held.push_back(item.cast<std::shared_ptr<Model>>());
+      }
+    } catch (py::error_already_set&) {
+      value_error("models must be a list of deeplift_cpp.Model, not " + std::string(py::str(py::type::of(models))));
+    }
+  }
+  if (held.empty()) value_error("models is empty; give at least one deeplift_cpp.Model");
+  Scored scored;
+  for (const auto& model : held) scored.models.push_back(model.get());
+  scored.ensemble_tasks = ensemble_task_list(tasks);
+  return attribute_scores(scored, x, method, reference, hypothetical, threads, batch_size, ig_steps, names, starts,
+                          profile_target);
 }
 
 }  // namespace
@@ -641,7 +758,7 @@ void bind_model(py::module_& module) {
           "The output function: \"sigmoid\", \"softmax\" or \"linear\".")
       .def_property_readonly("path", &Model::path, "The model file.")
       .def("predict", &predict, kPredictDoc, py::arg("X"), py::arg("threads") = 0, py::arg("batch_size") = 128)
-      .def("attribute", &attribute, kAttributeDoc, py::arg("X"), py::arg("method") = "revealcancel",
+      .def("attribute", &model_attribute, kAttributeDoc, py::arg("X"), py::arg("method") = "revealcancel",
            py::arg("reference") = "gc:0.4", py::arg("tasks") = py::none(), py::arg("hypothetical") = false,
            py::arg("threads") = 0, py::arg("batch_size") = 128, py::arg("ig_steps") = 10,
            py::arg("names") = py::none(), py::arg("starts") = py::none(), py::arg("profile_target") = "bpnet-lite")
@@ -664,6 +781,7 @@ models, on the same native engine as the score-seqs command line.
   X = deeplift_cpp.one_hot(["ACGT...", ...])      # (N, 4, L) float32
   logits = m.predict(X)                            # (N, T)
   contrib = m.attribute(X)                         # (N, T, 4, L), revealcancel vs gc:0.4
+  mean = deeplift_cpp.attribute([m, m2], X)        # the mean over models, as score-seqs -m A -m B
 
 See the README's "Python" section and docs/scoring.md.)doc";
   module.attr("__version__") = DEEPLIFT_VERSION;
@@ -673,4 +791,9 @@ See the README's "Python" section and docs/scoring.md.)doc";
   register_exceptions();
   module.def("one_hot", &one_hot, kOneHotDoc, py::arg("seqs"));
   bind_model(module);
+  module.def("attribute", &ensemble_attribute, kEnsembleAttributeDoc, py::arg("models"), py::arg("X"),
+             py::arg("method") = "revealcancel", py::arg("reference") = "gc:0.4", py::arg("tasks") = py::none(),
+             py::arg("hypothetical") = false, py::arg("threads") = 0, py::arg("batch_size") = 128,
+             py::arg("ig_steps") = 10, py::arg("names") = py::none(), py::arg("starts") = py::none(),
+             py::arg("profile_target") = "bpnet-lite");
 }

@@ -13,6 +13,15 @@
   predict equals score-seqs' logits (predictions.tsv). Results do not depend
   on `threads`, nor on the form of X (float64, lists, Fortran order, a
   strided view).
+- deeplift_cpp.attribute(models, X) over the bundled model and a model of
+  other layer shapes, weights and task order (written by
+  scripts/write-model.py): contributions and hypothetical contributions equal
+  `score-seqs -m A -m B`'s npz BIT FOR BIT (revealcancel vs gc:0.4 at
+  --batch-size 7, and rescale vs shuffle:3), and the mean of the two models'
+  own Model.attribute results to float32 rounding (an independent check of
+  the averaging); one model equals Model.attribute exactly; models that
+  disagree (input length, a task missing, output kind) raise ValueError
+  naming the problem.
 - Shapes and dtypes; N = 0; one_hot against a direct encoding.
 - Bad inputs raise ValueError naming the problem (OSError for a missing model).
 - A small PyTorch model converted with scripts/convert-model: predict equals
@@ -36,6 +45,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+import model_zoo  # noqa: E402
 import script_test  # noqa: E402
 from script_test import require  # noqa: E402
 
@@ -95,12 +105,15 @@ X = X_ALL[:len(SUBSET)]
 NAMES = [n for n, _ in SUBSET]
 
 
-def score_seqs(label, fasta, *options):
-    """score-seqs --formats npz,tsv; returns ({task: contrib}, {task: hyp}, logits (N, T))."""
+def score_seqs(label, fasta, *options, models=(MODEL_PATH,)):
+    """score-seqs --formats npz,tsv with each of `models` as a --model; returns
+    ({task: contrib}, {task: hyp}, logits (N, T)) (no logits with several models)."""
     prefix = os.path.join(TMP, label, "out")
     os.makedirs(os.path.dirname(prefix), exist_ok=True)
-    cmd = [SCORE, "--model", MODEL_PATH, "--fasta", fasta, "--out", prefix, "--formats", "npz,tsv",
-           "--threads", "2", "--quiet"] + list(options)
+    cmd = [SCORE, "--fasta", fasta, "--out", prefix, "--formats", "npz,tsv", "--threads", "2", "--quiet"]
+    for model in models:
+        cmd += ["--model", model]
+    cmd += list(options)
     proc = subprocess.run(cmd, capture_output=True, text=True)
     require(proc.returncode == 0, f"{label}: score-seqs exited {proc.returncode}: {proc.stderr.strip()[-1500:]}")
     contrib, hyp = {}, {}
@@ -270,6 +283,111 @@ def results_do_not_depend_on_threads_or_input_form():
         require_identical(f"X as {label}", MODEL.attribute(form, method="grad-input", batch_size=8, threads=2), want)
         require_identical(f"predict X as {label}", MODEL.predict(form), MODEL.predict(x))
     require(np.array_equal(x, X[:20]), "attribute modified its input")
+
+
+# ------------------------------------------------------------ several models
+
+def other_model(label, **changes):
+    """The paper's architecture (data/archs/example-random.json) with `changes`
+    to its top-level keys, written by scripts/write-model.py; returns its path."""
+    arch = dict(model_zoo.PAPER, **changes)
+    return model_zoo.write_model(arch, os.path.join(TMP, f"{label}.safetensors"), seed=41, source=SOURCE)
+
+
+def fold_model():
+    """A second model of the bundled model's tasks and input length, with other
+    layer shapes (12 filters), weights and task order (tasks match by name)."""
+    if not hasattr(fold_model, "path"):
+        layers = [dict(layer) for layer in model_zoo.PAPER["layers"]]
+        layers[0]["out_channels"] = 12
+        layers[4]["in_features"] = 36
+        fold_model.path = other_model("fold", layers=layers, tasks=["tal1", "both", "gata1"])
+    return fold_model.path
+
+
+def require_close(label, got, want):
+    """Equal to float32 rounding of a mean of two float32 numbers."""
+    require(got.shape == want.shape, f"{label}: shape {got.shape}, expected {want.shape}")
+    bad = np.abs(got - want) > 1e-6 * np.abs(want).max() + 1e-12
+    require(not bad.any(), f"{label}: {bad.sum()} values differ, largest {np.abs(got - want).max():.3g}")
+
+
+def add_models_check(label, method, reference, batch, **kwargs):
+    def check():
+        fold = fold_model()
+        contrib, hyp, _ = score_seqs(f"models-{label}", SUBSET_FA, "--method", method, "--reference", reference,
+                                     "--batch-size", str(batch), models=(MODEL_PATH, fold))
+        require(sorted(contrib) == sorted(TASKS), f"score-seqs wrote tasks {sorted(contrib)}")
+        models = [MODEL, deeplift_cpp.Model(fold)]
+        common = dict(method=method, reference=reference, batch_size=batch, threads=2, **kwargs)
+        got = deeplift_cpp.attribute(models, X, **common)
+        got_hyp = deeplift_cpp.attribute(models, X, hypothetical=True, **common)
+        for t, task in enumerate(TASKS):
+            require_identical(f"{label} {task} contrib", got[:, t], contrib[task])
+            require_identical(f"{label} {task} hyp", got_hyp[:, t], hyp[task])
+        # Independently: the mean of each model's own scores (tasks by name: the
+        # fold holds them in another order).
+        for hypothetical, result in ((False, got), (True, got_hyp)):
+            each = [m.attribute(X, tasks=TASKS, hypothetical=hypothetical, **common) for m in models]
+            require_close(f"{label} hypothetical={hypothetical} vs the mean of Model.attribute", result,
+                          (each[0] + each[1]) / np.float32(2))
+            require(not np.allclose(each[0], each[1], atol=1e-3), f"{label}: the two models score alike")
+    check.__name__ = f"models_{label.replace('-', '_').replace('.', '')}_equal_score_seqs"
+    RUN.check(check)
+
+
+add_models_check("revealcancel-gc0.4", "revealcancel", "gc:0.4", BATCH)
+add_models_check("rescale-shuffle3", "rescale", "shuffle:3", BATCH, names=NAMES)
+
+
+@RUN.check
+def one_model_equals_model_attribute():
+    x = X[:20]
+    for kwargs in ({"method": "revealcancel", "batch_size": BATCH},
+                   {"method": "genomics-default", "reference": "shuffle:2", "batch_size": 5, "hypothetical": True},
+                   {"method": "ism", "batch_size": 16}):
+        want = MODEL.attribute(x[:4] if kwargs["method"] == "ism" else x, **kwargs)
+        for models in ([MODEL], MODEL):
+            got = deeplift_cpp.attribute(models, x[:4] if kwargs["method"] == "ism" else x, **kwargs)
+            require_identical(f"one model {kwargs}", got, want)
+    want = MODEL.attribute(x, method="grad-input", tasks=["tal1", "both"])
+    for tasks in (["tal1", "both"], "tal1,both"):
+        require_identical(f"tasks={tasks!r}", deeplift_cpp.attribute([MODEL], x, method="grad-input", tasks=tasks),
+                          want)
+    require_identical("tasks='all'", deeplift_cpp.attribute([MODEL], x, method="grad-input", tasks="all"),
+                      MODEL.attribute(x, method="grad-input"))
+    require(deeplift_cpp.attribute.__doc__ and len(deeplift_cpp.attribute.__doc__) > 200, "attribute docstring")
+
+
+@RUN.check
+def models_that_disagree_raise_value_error():
+    fold = deeplift_cpp.Model(fold_model())
+    # 250 bp: 236 conv positions, 4 pooled, 80 features into fc1.
+    layers = [dict(layer) for layer in model_zoo.PAPER["layers"]]
+    layers[4]["in_features"] = 80
+    longer = deeplift_cpp.Model(other_model("longer", input={"alphabet": "ACGT", "length": 250}, layers=layers))
+    renamed = deeplift_cpp.Model(other_model("renamed", tasks=["both", "gata1", "tal2"]))
+    linear = deeplift_cpp.Model(other_model("linear", output="linear"))
+    x = X[:3]
+    cases = [
+        ("input length", "takes 250 bp", [MODEL, longer], {}),
+        ("task missing", "task 'tal1' of '" + MODEL_PATH + "' is not in '" + renamed.path + "'", [MODEL, renamed], {}),
+        ("output kind", "has a linear output", [MODEL, linear], {}),
+        ("unknown task", "unknown task 'gata2'", [MODEL, fold], {"tasks": ["gata2"]}),
+        ("task index", "not indices", [MODEL, fold], {"tasks": [0]}),
+        ("no model", "models is empty", [], {}),
+        ("not a model", "models[1] is a <class 'str'>", [MODEL, MODEL_PATH], {}),
+    ]
+    problems = []
+    for label, fragment, models, kwargs in cases:
+        try:
+            raises(ValueError, fragment, deeplift_cpp.attribute, models, x, method="grad-input", **kwargs)
+        except script_test.Failure as failure:
+            problems.append(f"{label}: {failure}")
+    require(not problems, "\n".join(problems))
+    # tasks not scored may differ: the renamed model is fine without tal1
+    got = deeplift_cpp.attribute([MODEL, renamed], x, method="grad-input", tasks=["both", "gata1"])
+    require(got.shape == (3, 2, 4, L), f"shape {got.shape}")
 
 
 # ------------------------------------------------------------ shapes, one_hot, errors

@@ -1,7 +1,8 @@
-// Scores of windows held in memory (the Python module's attribute()): the
-// same batches and the same WindowScorer as score-seqs, so the numbers are
-// the same bit for bit.
+// Scores of windows held in memory (the Python module's Model.attribute and
+// deeplift_cpp.attribute): the same batches and the same scorers as
+// score-seqs, so the numbers are the same bit for bit.
 #pragma once
+#include "deeplift/scoring/model_ensemble.hpp"
 #include "deeplift/scoring/window_scorer.hpp"
 
 namespace deeplift {
@@ -19,5 +20,15 @@ namespace deeplift {
 void attribute_windows(const Model& model, const ScoringSettings& settings, const Matrix& inputs, long count,
                        const Matrix* shared_reference, const Matrix* references, int batch_size, int threads,
                        WindowResults& out);
+
+// The same over several models (score-seqs --model A --model B, docs/scoring.md
+// "Several models"): batches of ensemble.batch_windows() windows, each scored
+// by an EnsembleScorer, so scores and hypothetical contributions are the mean
+// over the models in model order and the logits every model's, stacked
+// (ModelEnsemble::logit_row). K is the ensemble's
+// settings(0).references_per_window. One model gives exactly the numbers of
+// the overload above with that model's settings and batch size.
+void attribute_windows(const ModelEnsemble& ensemble, const Matrix& inputs, long count,
+                       const Matrix* shared_reference, const Matrix* references, int threads, WindowResults& out);
 
 }  // namespace deeplift
