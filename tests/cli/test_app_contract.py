@@ -20,7 +20,7 @@ ARGS = script_test.parse_args(__doc__.split("\n\n")[0])
 ARGS.source = os.path.abspath(ARGS.source)
 RUN = script_test.Runner("test_app_contract", ARGS.keep)
 TMP = RUN.tmp
-APPS = ["score-seqs", "simulate-motifs", "find-motifs", "train-model", "merge-tracks"]
+APPS = ["score-seqs", "simulate-motifs", "find-motifs", "train-model", "merge-tracks", "merge-npz"]
 
 
 def run(program, *args, cwd=None, bin_dir=None):
@@ -104,8 +104,9 @@ def quiet_on_every_app():
                         "--seed", 1, "-t", 1, "-q", "-o", os.path.join(out, "model.safetensors")],
         "merge-tracks": ["-q", "--bedgraph", os.path.join(out, "merged.bedGraph"),
                          os.path.join(out, "scores.both.bedGraph")],
+        "merge-npz": ["-q", "--out", os.path.join(out, "merged.ohe.npz"), os.path.join(out, "scores.ohe.npz")],
     }
-    for program, args in runs.items():  # in this order: find-motifs and merge-tracks read score-seqs' outputs
+    for program, args in runs.items():  # in this order: find-motifs and the merges read score-seqs' outputs
         result = run(program, *args)
         require_ok(result, f"{program} -q")
         require(result.stderr == "" and result.stdout == "", f"{program} -q printed: {result.stderr!r}")
