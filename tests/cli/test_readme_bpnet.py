@@ -10,7 +10,8 @@ block after its test marker is then run with bash in that directory, with
 `scripts/` and `build/` pointing at this checkout and build, and the
 `modisco` line left out (TF-MoDISco is not a dependency): its npz inputs are
 loaded the way `modisco motifs` loads them instead. The section's
-`merge-tracks` line is run on two `--shard` runs of the same command.
+`merge-tracks` and `merge-npz` lines are run on two `--shard` runs of the
+same command.
 
 Checked: every file the section says step 2 writes exists and reads back
 (pyBigWig, numpy); npz rows are the kept peaks; predictions.tsv has each
@@ -55,7 +56,9 @@ def readme_section():
     block = re.search(r"```\n(.*?)```", after, re.S).group(1)
     merge = [line.strip() for line in after.splitlines() if line.strip().startswith("build/merge-tracks")]
     require(merge, "README.md: no merge-tracks line in the BPNet section")
-    return block, merge[0]
+    npz = [line.strip() for line in after.splitlines() if line.strip().startswith("build/merge-npz")]
+    require(npz, "README.md: no merge-npz line in the BPNet section")
+    return block, merge[0], npz[0]
 
 
 def local(command):
@@ -90,7 +93,7 @@ def bash(script):
 
 @RUN.check
 def readme_block_runs_as_written():
-    block, _ = readme_section()
+    block, _, _ = readme_section()
     make_inputs()
     lines = block.replace("\\\n", " ").splitlines()
     commands = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
@@ -117,13 +120,19 @@ def readme_block_runs_as_written():
 
 @RUN.check
 def readme_merge_line_joins_shards():
-    block, merge = readme_section()
+    block, merge, merge_npz = readme_section()
     score = [c for c in block.replace("\\\n", " ").splitlines() if "score-seqs" in c][0]
     for k in (1, 2):
         shard = re.sub(r"--formats \S+", "--formats bedgraph,npz", score)
         shard = shard.replace("-o out/chrombpnet", f"--shard {k}/2 -o out/shard{k}")
         bash(local(shard))
     bash(local(merge))
+    # The README's eight shards are two here.
+    require("{1..8}" in merge_npz, f"the merge-npz line no longer names shards 1..8: {merge_npz}")
+    bash(local(merge_npz.replace("{1..8}", "{1..2}")))
+    merged = np.load(os.path.join(TMP, "out", "all.ohe.npz"))["arr_0"]
+    whole = np.load(os.path.join(TMP, "out", "chrombpnet.ohe.npz"))["arr_0"]
+    require(np.array_equal(merged, whole), "merge-npz of the shards is not the single run's ohe in peak order")
     import pyBigWig
     merged, whole = pyBigWig.open(os.path.join(TMP, "out", "profile.bw")), \
         pyBigWig.open(os.path.join(TMP, "out", "chrombpnet.profile.bw"))
