@@ -575,6 +575,19 @@ py::array_t<float> attribute_scores(const Scored& scored, const py::object& x, c
   if (scored.ensemble_tasks)
     ensemble = std::make_unique<ModelEnsemble>(scored.models, *scored.ensemble_tasks, settings, batch_size);
 
+  // RevealCancel asked of a nonlinearity whose input no layer splits
+  // (docs/graph-models.md): a RuntimeWarning, as score-seqs says it on stderr.
+  const std::vector<std::string> fallbacks =
+      ensemble ? ensemble->rescale_fallbacks()
+               : WindowScorer(model, settings, plan->shared ? &plan->shared_reference : nullptr).rescale_fallbacks();
+  if (!fallbacks.empty()) {
+    std::string message = "no Δ split reaches";
+    for (const auto& name : fallbacks) message += " '" + name + "'";
+    message += std::string(": ") + (fallbacks.size() == 1 ? "it uses" : "they use") + " Rescale under " +
+               method_name(settings.method);
+    if (PyErr_WarnEx(PyExc_RuntimeWarning, message.c_str(), 1) < 0) throw py::error_already_set();
+  }
+
   const long count = windows.count;
   const int length = model.input_length();
   const int task_count = static_cast<int>(ensemble ? ensemble->scored_tasks().size() : settings.tasks.size());

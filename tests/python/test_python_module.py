@@ -602,4 +602,41 @@ def cmake_install_puts_an_importable_module():
             f"importing the installed module: {proc.stdout!r} {proc.stderr[-1500:]!r}")
 
 
+@RUN.check
+def rescale_fallback_is_said_not_silent():
+    """A ReLU behind a max pool has no conv/dense layer to split its Δ
+    (docs/graph-models.md): under RevealCancel score-seqs says so on stderr
+    and attribute() raises a RuntimeWarning naming the layer; not under
+    Rescale, and not for the bundled model (conv → ReLU)."""
+    import warnings
+    arch = {"input": {"alphabet": "ACGT", "length": 30}, "tasks": ["t"], "output": "linear",
+            "layers": [{"type": "conv1d", "name": "conv1", "in_channels": 4, "out_channels": 3, "kernel_size": 5},
+                       {"type": "maxpool1d", "kernel_size": 2, "stride": 2},
+                       {"type": "relu", "name": "after_pool"},
+                       {"type": "flatten"},
+                       {"type": "dense", "name": "out", "in_features": 39, "out_features": 1}]}
+    path = model_zoo.write_model(arch, os.path.join(TMP, "fallback.safetensors"), seed=3)
+    fasta = os.path.join(TMP, "fallback.fa")
+    with open(fasta, "w") as f:
+        f.write(">s\n" + "ACGTTGCAAC" * 3 + "\n")
+    said = "no Δ split reaches 'after_pool': it uses Rescale under revealcancel"
+    for method, expected in (("revealcancel", True), ("rescale", False)):
+        result = subprocess.run([SCORE, "-m", path, "-f", fasta, "--method", method, "--formats", "tsv",
+                                 "-o", os.path.join(TMP, "fallback_" + method)], capture_output=True, text=True)
+        require(result.returncode == 0, result.stderr)
+        require((said in result.stderr) == expected, f"score-seqs {method}: stderr {result.stderr!r}")
+    model = deeplift_cpp.Model(path)
+    x = deeplift_cpp.one_hot(["ACGTTGCAAC" * 3])
+    for method, expected in (("revealcancel", True), ("rescale", False)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model.attribute(x, method=method)
+        messages = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
+        require((said in messages) == expected, f"attribute {method}: warnings {messages}")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        MODEL.attribute(deeplift_cpp.one_hot(["A" * L]), method="revealcancel")
+    require(not caught, f"the bundled model warned: {[str(w.message) for w in caught]}")
+
+
 sys.exit(RUN.run(only=os.environ.get("ONLY", "").split(",") if os.environ.get("ONLY") else None))
