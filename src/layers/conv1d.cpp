@@ -399,7 +399,7 @@ void Conv1d::backward_impl(const LayerTrace& trace, NonlinearRule, const Multipl
     const long block = output_shape().size() * trace.count;
     const double density = output_multipliers.split ? kSparseDensity : kSparseBackwardDensity;
     if (static_cast<long>(output_multipliers.active.size()) < density * block) {
-      sparse_backward(trace.input - trace.input_ref, output_multipliers, trace.count, trace.tasks, in);
+      sparse_backward(trace, output_multipliers, in);
       return;
     }
     thread_local Multipliers dense;
@@ -410,7 +410,7 @@ void Conv1d::backward_impl(const LayerTrace& trace, NonlinearRule, const Multipl
   if (is_narrow()) {
     // Few output channels: crediting each output's field directly beats a
     // GEMM whose result is K*Cin rows per output position (is_narrow).
-    sparse_backward(trace.input - trace.input_ref, out, trace.count, trace.tasks, in);
+    sparse_backward(trace, out, in);
     return;
   }
   const int sequences = trace.count * trace.tasks;
@@ -418,7 +418,7 @@ void Conv1d::backward_impl(const LayerTrace& trace, NonlinearRule, const Multipl
                        (out.split ? count_nonzero(out.negative.data(), out.negative.size()) : 0);
   const double density = out.split ? kSparseDensity : kSparseBackwardDensity;
   if (nonzero < density * out.positive.size() * (out.split ? 2 : 1)) {
-    sparse_backward(trace.input - trace.input_ref, out, trace.count, trace.tasks, in);
+    sparse_backward(trace, out, in);
     return;
   }
   // The transposed GEMM and col2im in chunks of sequences, so the K-fold
@@ -462,8 +462,8 @@ void Conv1d::backward_impl(const LayerTrace& trace, NonlinearRule, const Multipl
   select_by_delta_sign(delta, in.positive, when_negative, trace.tasks);
 }
 
-void Conv1d::sparse_backward(const Matrix& delta, const Multipliers& out, int count, int tasks,
-                             Multipliers& in) const {
+void Conv1d::sparse_backward(const LayerTrace& trace, const Multipliers& out, Multipliers& in) const {
+  const int count = trace.count, tasks = trace.tasks;
   const int cin = input_shape().channels, lin = input_shape().length;
   const int cout = output_shape().channels, lout = output_shape().length;
   const int k = geometry_.kernel_size, s = geometry_.stride, d = geometry_.dilation, pad = geometry_.pad_left;
@@ -547,7 +547,8 @@ void Conv1d::sparse_backward(const Matrix& delta, const Multipliers& out, int co
         }
       }
   }
-  if (out.split) select_by_delta_sign(delta, in.positive, when_negative, tasks);
+  // Δx only decides between the split branches: not computed for M⁺ = M⁻.
+  if (out.split) select_by_delta_sign(trace.input - trace.input_ref, in.positive, when_negative, tasks);
 }
 
 }  // namespace deeplift

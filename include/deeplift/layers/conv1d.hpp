@@ -106,7 +106,7 @@ class Conv1d : public Layer {
   // at 0.4 grad-input (denser) got slower (docs/performance.md).
   static constexpr double kSparseBackwardDensity = 0.25;
 
-  void sparse_backward(const Matrix& delta, const Multipliers& out, int count, int tasks, Multipliers& in) const;
+  void sparse_backward(const LayerTrace& trace, const Multipliers& out, Multipliers& in) const;
 
   // Every form of the weights below that is computed from weight_, in one
   // place: the constructor and parameters_updated() both call it, so none
