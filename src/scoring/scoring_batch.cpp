@@ -44,7 +44,10 @@ long boundary_floats(const Model& model) {
 // are per thread and chunked by sequences to at most
 // Conv1d::kColumnBufferFloats, or one sequence's worth when that is more: a
 // fixed cost of the worker, not one that grows with the batch.
+// Dense layers and narrow convolutions (a profile head) have none.
 long column_buffer_floats(Layer& layer) {
+  const auto* conv = dynamic_cast<const Conv1d*>(&layer);
+  if (!conv || !conv->uses_column_buffers()) return 0;
   return std::max(unfolded_size(layer), Conv1d::kColumnBufferFloats);
 }
 

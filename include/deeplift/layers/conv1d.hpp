@@ -58,6 +58,9 @@ class Conv1d : public Layer {
   // the bundled model (docs/performance.md). It also bounds memory: a k=75
   // conv on 2114 bp × 40 (pair, task) blocks would need 1.6 GB at once.
   static constexpr long kColumnBufferFloats = 128L << 10;  // 512 KB
+  // Whether this layer ever fills a column buffer: not with few output
+  // channels (is_narrow), which skip im2col and col2im altogether.
+  bool uses_column_buffers() const { return !is_narrow(); }
 
  private:
   // im2col of sequences [first_sequence, first_sequence + count), and the
