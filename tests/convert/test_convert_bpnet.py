@@ -66,11 +66,7 @@ from script_test import require  # noqa: E402
 ARGS = script_test.parse_args(__doc__.split("\n\n")[0])
 sys.path.insert(0, os.path.join(ARGS.source, "scripts"))
 from deeplift_py import model_file as MODEL_FILE  # noqa: E402  the shape walk of docs/graph-models.md
-SCORE = cli_compare.scorer(ARGS)
-if SCORE is None:
-    print(f"FAIL score-seqs not built: {os.path.join(ARGS.bin or '(no --bin)', 'score-seqs')} does not exist")
-    print("0 passed, 1 failed")
-    sys.exit(1)
+SCORE = cli_compare.scorer_or_exit(ARGS)
 CONVERT = [sys.executable, os.path.join(ARGS.source, "scripts", "convert-model")]
 RUN = script_test.Runner("test_convert_bpnet", ARGS.keep)
 TMP = RUN.tmp

@@ -53,11 +53,7 @@ import script_test  # noqa: E402
 from script_test import require  # noqa: E402
 
 ARGS = script_test.parse_args(__doc__.split("\n\n")[0])
-SCORE = cli_compare.scorer(ARGS)
-if SCORE is None:
-    print(f"FAIL score-seqs not built: {os.path.join(ARGS.bin or '(no --bin)', 'score-seqs')} does not exist")
-    print("0 passed, 1 failed")
-    sys.exit(1)
+SCORE = cli_compare.scorer_or_exit(ARGS)
 CONVERT = [sys.executable, os.path.join(ARGS.source, "scripts", "convert-model")]
 RUN = script_test.Runner("test_convert_model", ARGS.keep)
 TMP = RUN.tmp

@@ -38,11 +38,7 @@ def options(ap):
 
 
 ARGS = script_test.parse_args(__doc__.split("\n\n")[0], options)
-COMMAND = cli_compare.scorer(ARGS)
-if COMMAND is None:
-    print(f"FAIL score-seqs not built: {os.path.join(ARGS.bin or '(no --bin)', 'score-seqs')} does not exist")
-    print("0 passed, 1 failed")
-    sys.exit(1)
+COMMAND = cli_compare.scorer_or_exit(ARGS)
 RUN = script_test.Runner("test_forward_vs_torch", ARGS.keep)
 TMP = RUN.tmp
 

@@ -47,11 +47,7 @@ import script_test  # noqa: E402
 from script_test import require  # noqa: E402
 
 ARGS = script_test.parse_args(__doc__.split("\n\n")[0])
-COMMAND = cli_compare.scorer(ARGS)
-if COMMAND is None:
-    print(f"FAIL score-seqs not built: {os.path.join(ARGS.bin or '(no --bin)', 'score-seqs')} does not exist")
-    print("0 passed, 1 failed")
-    sys.exit(1)
+COMMAND = cli_compare.scorer_or_exit(ARGS)
 RUN = script_test.Runner("test_model_folds", ARGS.keep)
 TMP = RUN.tmp
 

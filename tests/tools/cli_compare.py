@@ -74,6 +74,17 @@ def scorer(args):
     return [path] if os.path.isfile(path) and os.access(path, os.X_OK) else None
 
 
+def scorer_or_exit(args):
+    """scorer(args), or a FAIL line and exit 1 when the binary is missing
+    (the script tests' last line must still be `N passed, M failed`)."""
+    command = scorer(args)
+    if command is None:
+        print(f"FAIL score-seqs not built: {os.path.join(args.bin or '(no --bin)', 'score-seqs')} does not exist")
+        print("0 passed, 1 failed")
+        sys.exit(1)
+    return command
+
+
 def run(command, options, what):
     """Run score-seqs; returns (ok, message)."""
     start = time.time()
